@@ -1,0 +1,408 @@
+//! `bureau <command>`: serve, migrate, loaddata, dumpdata, check, routes.
+
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use sea_orm::{DatabaseConnection, TransactionTrait};
+
+use crate::app::{shutdown_signal, start};
+use crate::config::ConfigSource;
+use crate::registry::Endpoints;
+use crate::{App, Config, Error, Registry, Result, db, models};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bureau",
+    version,
+    about = "Bureau: an admin-first back office in one binary"
+)]
+struct Cli {
+    /// Configuration file [default: ./config.toml when present, or $BUREAU_CONFIG]
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server (what `bureau` does with no command)
+    Serve {
+        /// Address to listen on, instead of server.addr
+        #[arg(long)]
+        addr: Option<SocketAddr>,
+    },
+    /// Apply, revert or list database migrations
+    Migrate {
+        #[command(subcommand)]
+        action: Migrate,
+    },
+    /// Load fixtures (JSON files, or registered names such as tasks/demo), all in one transaction
+    Loaddata {
+        #[arg(required = true, value_name = "FIXTURE")]
+        fixtures: Vec<String>,
+    },
+    /// Write rows as fixture JSON: every model, or the models or modules named
+    Dumpdata {
+        /// `<module>.<entity>` or `<module>`
+        #[arg(value_name = "MODEL")]
+        models: Vec<String>,
+        /// Write to this file instead of standard output
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Check the configuration and that the database answers; exits non-zero on a problem
+    Check,
+    /// List every route with its methods and module
+    Routes,
+}
+
+#[derive(Debug, Subcommand)]
+enum Migrate {
+    /// Apply pending migrations
+    Up {
+        /// Apply only this many
+        #[arg(short = 'n', long)]
+        steps: Option<u32>,
+    },
+    /// Revert the most recently applied migrations
+    Down {
+        /// Revert this many
+        #[arg(short = 'n', long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List migrations and whether each is applied
+    Status,
+    /// Drop every table in the database, then apply all migrations
+    Fresh {
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+impl App {
+    /// Runs the command line of this process and reports failure as the exit code.
+    pub fn run_cli(self) -> ExitCode {
+        let cli = Cli::parse();
+        match run_process(&self, cli) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    /// Runs one command as `bureau <args>` would, with the configuration from `source`, writing
+    /// its output to `out`. `serve` runs until SIGINT/SIGTERM.
+    pub async fn run_command<I, T>(
+        &self,
+        args: I,
+        source: ConfigSource,
+        out: &mut (dyn Write + Send),
+    ) -> Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let cli = Cli::try_parse_from(
+            std::iter::once("bureau".into()).chain(args.into_iter().map(Into::into)),
+        )
+        .map_err(|e| Error::BadRequest(e.to_string()))?;
+        let (registry, endpoints) = self.assemble()?;
+        let config = Config::load(&source, registry.config_sections())?;
+        dispatch(cli.command, registry, endpoints, config, out).await
+    }
+}
+
+fn run_process(app: &App, cli: Cli) -> Result<()> {
+    let source = ConfigSource::from_process(app.defaults(), cli.config.clone())?;
+    let (registry, endpoints) = app.assemble()?;
+    let config = Config::load(&source, registry.config_sections())?;
+    crate::logging::init(&config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("starting the async runtime", e))?;
+    let mut stdout = std::io::stdout();
+    runtime.block_on(dispatch(
+        cli.command,
+        registry,
+        endpoints,
+        config,
+        &mut stdout,
+    ))
+}
+
+async fn dispatch(
+    command: Option<Command>,
+    registry: Registry,
+    endpoints: Endpoints,
+    mut config: Config,
+    out: &mut (dyn Write + Send),
+) -> Result<()> {
+    let out_err = |e| Error::io("writing output", e);
+    match command.unwrap_or(Command::Serve { addr: None }) {
+        Command::Serve { addr } => {
+            if let Some(addr) = addr {
+                config.server.addr = addr;
+            }
+            // Registered before anything slow, so an early Ctrl-C still shuts down cleanly.
+            let signal = shutdown_signal();
+            let server = start(registry, endpoints, config).await?;
+            writeln!(
+                out,
+                "Bureau is running at {}/ (press Ctrl-C to stop)",
+                server.url()
+            )
+            .map_err(out_err)?;
+            out.flush().map_err(out_err)?;
+            server.run_until(signal).await
+        }
+        Command::Migrate { action } => migrate(action, &registry, &config, out).await,
+        Command::Loaddata { fixtures } => loaddata(&fixtures, &registry, &config, out).await,
+        Command::Dumpdata { models, output } => {
+            dumpdata(&models, output, &registry, &config, out).await
+        }
+        Command::Check => check(&registry, &config, out).await,
+        Command::Routes => {
+            for route in registry.routes() {
+                let methods: Vec<&str> = route.methods.iter().map(|m| m.as_str()).collect();
+                writeln!(
+                    out,
+                    "{:<18} {:<40} {:<4} {}",
+                    methods.join(","),
+                    route.path,
+                    route.kind,
+                    route.module
+                )
+                .map_err(out_err)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn migrate(
+    action: Migrate,
+    registry: &Registry,
+    config: &Config,
+    out: &mut (dyn Write + Send),
+) -> Result<()> {
+    let out_err = |e| Error::io("writing output", e);
+    let backend = config.database.url.backend();
+    with_database(config, async |db| match action {
+        Migrate::Up { steps } => {
+            let before = db::migrate::pending(db, registry).await?;
+            db::with_startup_lock(db, backend, db::migrate::up(db, registry, steps)).await?;
+            let after = db::migrate::pending(db, registry).await?;
+            writeln!(
+                out,
+                "Applied {} migration(s); {after} pending.",
+                before - after
+            )
+            .map_err(out_err)
+        }
+        Migrate::Down { steps } => {
+            let applied = applied_count(db, registry).await?;
+            db::with_startup_lock(db, backend, db::migrate::down(db, registry, steps)).await?;
+            let now = applied_count(db, registry).await?;
+            writeln!(out, "Reverted {} migration(s).", applied - now).map_err(out_err)
+        }
+        Migrate::Status => {
+            for state in db::migrate::status(db, registry).await? {
+                let mark = if state.applied { "applied" } else { "pending" };
+                writeln!(out, "{mark:<8} {:<12} {}", state.module, state.name).map_err(out_err)?;
+            }
+            Ok(())
+        }
+        Migrate::Fresh { yes } => {
+            if !yes
+                && !confirmed(&format!(
+                    "This drops EVERY table in {}.",
+                    config.database.url
+                ))?
+            {
+                return Err(Error::BadRequest(
+                    "not confirmed; nothing was changed (pass --yes to skip the question)".into(),
+                ));
+            }
+            db::with_startup_lock(db, backend, db::migrate::fresh(db, registry)).await?;
+            let applied = applied_count(db, registry).await?;
+            writeln!(
+                out,
+                "Dropped all tables and applied {applied} migration(s)."
+            )
+            .map_err(out_err)
+        }
+    })
+    .await
+}
+
+async fn applied_count(db: &DatabaseConnection, registry: &Registry) -> Result<usize> {
+    Ok(db::migrate::status(db, registry)
+        .await?
+        .iter()
+        .filter(|m| m.applied)
+        .count())
+}
+
+/// Runs `work` on a fresh pool and closes the pool afterwards, whether or not the work failed.
+async fn with_database<T>(
+    config: &Config,
+    work: impl AsyncFnOnce(&DatabaseConnection) -> Result<T>,
+) -> Result<T> {
+    let db = db::connect(&config.database, true).await?;
+    let outcome = work(&db).await;
+    let closed = db.close_by_ref().await;
+    let value = outcome?;
+    closed?;
+    Ok(value)
+}
+
+/// Asks on the terminal; without one there is nobody to ask, which counts as no.
+fn confirmed(warning: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    eprint!("{warning} Type 'yes' to continue: ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| Error::io("reading the answer", e))?;
+    Ok(answer.trim() == "yes")
+}
+
+async fn loaddata(
+    names: &[String],
+    registry: &Registry,
+    config: &Config,
+    out: &mut (dyn Write + Send),
+) -> Result<()> {
+    let mut sources = Vec::new();
+    for name in names {
+        let registered = registry.fixtures().iter().find(|f| f.full_name() == *name);
+        let json = match registered {
+            Some(fixture) => fixture.json.to_owned(),
+            None => std::fs::read_to_string(name).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    Error::Fixture(format!(
+                        "no fixture file or registered fixture named {name}; registered fixtures: {}",
+                        registry.fixture_names().join(", ")
+                    ))
+                } else {
+                    Error::io(format!("reading {name}"), e)
+                }
+            })?,
+        };
+        sources.push((name, json));
+    }
+    let total = with_database(config, async |db| {
+        let txn = db.begin().await?;
+        let mut total = 0;
+        for (name, json) in &sources {
+            total += models::load(&txn, registry.models(), name, json, true).await?;
+        }
+        txn.commit().await?;
+        Ok(total)
+    })
+    .await?;
+    writeln!(
+        out,
+        "Loaded {total} record(s) from {} fixture(s).",
+        sources.len()
+    )
+    .map_err(|e| Error::io("writing output", e))
+}
+
+async fn dumpdata(
+    names: &[String],
+    output: Option<PathBuf>,
+    registry: &Registry,
+    config: &Config,
+    out: &mut (dyn Write + Send),
+) -> Result<()> {
+    let mut chosen = Vec::new();
+    for name in names {
+        let matching: Vec<_> = registry
+            .models()
+            .iter()
+            .filter(|m| m.key() == *name || m.module == name.as_str())
+            .collect();
+        if matching.is_empty() {
+            let known: Vec<String> = registry.models().iter().map(|m| m.key()).collect();
+            return Err(Error::Fixture(format!(
+                "no model or module named {name}; models: {}",
+                known.join(", ")
+            )));
+        }
+        chosen.extend(matching);
+    }
+    if names.is_empty() {
+        chosen = registry.models().iter().collect();
+    }
+    with_database(config, async |db| match &output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+            let mut writer = std::io::BufWriter::new(file);
+            let count = models::dump(db, &chosen, &mut writer).await?;
+            writer
+                .flush()
+                .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+            writeln!(out, "Wrote {count} record(s) to {}.", path.display())
+                .map_err(|e| Error::io("writing output", e))
+        }
+        None => models::dump(db, &chosen, out).await.map(drop),
+    })
+    .await
+}
+
+async fn check(registry: &Registry, config: &Config, out: &mut (dyn Write + Send)) -> Result<()> {
+    let out_err = |e| Error::io("writing output", e);
+    let profile = if config.is_production() {
+        "production"
+    } else {
+        "dev"
+    };
+    writeln!(
+        out,
+        "configuration  ok ({profile} profile; from {})",
+        config.sources.join(", ")
+    )
+    .map_err(out_err)?;
+    let modules: Vec<&str> = registry.modules().iter().map(|m| m.name).collect();
+    writeln!(out, "modules        {}", modules.join(", ")).map_err(out_err)?;
+    with_database(config, async |db| {
+        db::ping(
+            db,
+            std::time::Duration::from_secs(config.database.connect_timeout_secs),
+        )
+        .await?;
+        let version = db::server_version(db).await?;
+        writeln!(
+            out,
+            "database       ok ({version} at {})",
+            config.database.url
+        )
+        .map_err(out_err)?;
+        let states = db::migrate::status(db, registry).await?;
+        let pending = states.iter().filter(|m| !m.applied).count();
+        let note = if pending > 0 {
+            " — run `bureau migrate up`"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "migrations     {} applied, {pending} pending{note}",
+            states.len() - pending
+        )
+        .map_err(out_err)
+    })
+    .await
+}

@@ -1,0 +1,135 @@
+//! The database: one sea-orm pool for SQLite, PostgreSQL or MySQL/MariaDB, chosen by URL.
+
+pub(crate) mod migrate;
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+    TransactionTrait,
+};
+
+use crate::config::{Backend, DatabaseConfig};
+use crate::{Error, Result};
+
+/// Opens the pool. With `eager`, one connection is made now so a wrong URL fails at startup;
+/// otherwise connections are made on first use, so the server can start (and report itself not
+/// ready) while the database is still coming up.
+pub(crate) async fn connect(config: &DatabaseConfig, eager: bool) -> Result<DatabaseConnection> {
+    let url = &config.url;
+    if let Some(path) = url.sqlite_path() {
+        if let Some(dir) = std::path::Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        }
+    }
+    let mut options = ConnectOptions::new(url.as_str());
+    options
+        .max_connections(config.max_connections)
+        .min_connections(if eager { config.min_connections } else { 0 })
+        .connect_timeout(Duration::from_secs(config.connect_timeout_secs))
+        .acquire_timeout(Duration::from_secs(config.acquire_timeout_secs))
+        .idle_timeout(Duration::from_secs(config.idle_timeout_secs))
+        .sqlx_logging(config.log_statements)
+        .connect_lazy(!eager);
+    let busy_timeout = Duration::from_millis(config.sqlite_busy_timeout_ms);
+    // WAL lets readers work while one connection writes; foreign keys are off in SQLite unless asked.
+    options.map_sqlx_sqlite_opts(move |sqlite| {
+        sqlite
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(busy_timeout)
+    });
+    Database::connect(options)
+        .await
+        .map_err(|source| Error::Connect {
+            url: url.redacted(),
+            source,
+        })
+}
+
+/// `SELECT 1`, bounded in time so a hung database cannot hang the caller.
+pub(crate) async fn ping(db: &DatabaseConnection, timeout: Duration) -> Result<()> {
+    match tokio::time::timeout(timeout, db.ping()).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(Error::Internal(format!(
+            "the database did not answer within {timeout:?}"
+        ))),
+    }
+}
+
+/// The server's name and version, e.g. "PostgreSQL 15.19".
+pub(crate) async fn server_version(db: &DatabaseConnection) -> Result<String> {
+    let backend = db.get_database_backend();
+    let (name, sql) = match backend {
+        DbBackend::Sqlite => ("SQLite", "SELECT sqlite_version() AS v"),
+        DbBackend::Postgres => (
+            "PostgreSQL",
+            "SELECT current_setting('server_version') AS v",
+        ),
+        _ => ("MySQL", "SELECT VERSION() AS v"),
+    };
+    let row = db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?;
+    let version: String = row
+        .map(|r| r.try_get("", "v"))
+        .transpose()?
+        .unwrap_or_default();
+    let name = if version.contains("MariaDB") {
+        "MariaDB"
+    } else {
+        name
+    };
+    Ok(format!(
+        "{name} {}",
+        version.split('-').next().unwrap_or(&version)
+    ))
+}
+
+/// Runs `work` while holding a database-wide lock, so that several instances starting together
+/// migrate and load fixtures one after the other. PostgreSQL and MySQL take an advisory lock on a
+/// connection of its own; SQLite is one file that one host owns, so nothing is needed there.
+pub(crate) async fn with_startup_lock<T>(
+    db: &DatabaseConnection,
+    backend: Backend,
+    work: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    const KEY: &str = "bureau_startup";
+    match backend {
+        Backend::Sqlite => work.await,
+        Backend::Postgres => {
+            let lock = db.begin().await?;
+            lock.execute_unprepared("SELECT pg_advisory_xact_lock(hashtext('bureau_startup'))")
+                .await?;
+            let outcome = work.await;
+            lock.commit().await?;
+            outcome
+        }
+        Backend::MySql => {
+            let lock = db.begin().await?;
+            let sql = format!("SELECT GET_LOCK('{KEY}', 600) AS got");
+            let got: Option<i64> = lock
+                .query_one_raw(Statement::from_string(DbBackend::MySql, sql))
+                .await?
+                .and_then(|row| row.try_get("", "got").ok());
+            if got != Some(1) {
+                return Err(Error::Internal(
+                    "timed out waiting for another instance to finish starting".into(),
+                ));
+            }
+            let outcome = work.await;
+            // The lock belongs to the connection, which goes back to the pool: release it always.
+            let release = format!("SELECT RELEASE_LOCK('{KEY}')");
+            lock.execute_unprepared(&release).await?;
+            lock.commit().await?;
+            outcome
+        }
+    }
+}

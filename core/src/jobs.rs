@@ -1,0 +1,73 @@
+//! Background jobs: functions modules run every so often while the server runs.
+//!
+//! A job never runs twice at once in one instance (the next run waits for the last), an error or a
+//! panic is logged and the job runs again at its next tick, and shutdown lets a running job finish
+//! before the process exits.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use tokio::task::JoinSet;
+use tokio::time::{Instant, MissedTickBehavior, interval_at};
+use tokio_util::sync::CancellationToken;
+
+use crate::{AppState, Result};
+
+type RunFn = dyn Fn(AppState) -> Pin<Box<dyn Future<Output = Result<()>> + Send>> + Send + Sync;
+
+#[derive(Clone)]
+pub(crate) struct Job {
+    pub module: &'static str,
+    pub name: &'static str,
+    pub every: Duration,
+    run: Arc<RunFn>,
+}
+
+impl Job {
+    pub fn new<F, Fut>(module: &'static str, name: &'static str, every: Duration, job: F) -> Self
+    where
+        F: Fn(AppState) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<()>> + Send + 'static,
+    {
+        Self {
+            module,
+            name,
+            every,
+            run: Arc::new(move |state| Box::pin(job(state))),
+        }
+    }
+}
+
+/// Starts every registered job; they stop at their next tick after `stop` is cancelled.
+pub(crate) fn spawn_all(state: &AppState, stop: CancellationToken) -> JoinSet<()> {
+    let mut set = JoinSet::new();
+    for job in state.registry().jobs().iter().cloned() {
+        let state = state.clone();
+        let stop = stop.clone();
+        set.spawn(async move {
+            let mut ticks = interval_at(Instant::now() + job.every, job.every);
+            ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = ticks.tick() => {}
+                }
+                let outcome = AssertUnwindSafe((job.run)(state.clone()))
+                    .catch_unwind()
+                    .await;
+                match outcome {
+                    Ok(Ok(())) => tracing::debug!(job = job.name, module = job.module, "job ran"),
+                    Ok(Err(error)) => {
+                        tracing::warn!(job = job.name, module = job.module, %error, "job failed")
+                    }
+                    Err(_) => tracing::error!(job = job.name, module = job.module, "job panicked"),
+                }
+            }
+        });
+    }
+    set
+}

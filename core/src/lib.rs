@@ -1,0 +1,45 @@
+//! Bureau's framework half: the module system and the app builder, configuration, the database
+//! and its migrations, the HTTP stack, templates, fixtures, background jobs and the CLI.
+//!
+//! A module implements [`Module`] and registers what it brings through [`AppBuilder`]; the
+//! composition root lists the modules on an [`App`] and calls [`App::run_cli`].
+
+mod admin;
+mod app;
+mod builtin;
+mod cli;
+mod config;
+mod db;
+mod entities;
+mod error;
+mod jobs;
+mod logging;
+mod models;
+mod module;
+mod rbac;
+mod registry;
+mod state;
+mod web;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use admin::AdminPanel;
+pub use app::{App, Server, shutdown_signal};
+pub use config::{
+    AppConfig, Backend, Config, ConfigSource, DatabaseConfig, DatabaseUrl, HostPattern, LogConfig,
+    LogFormat, Profile, SecretKey, SecurityConfig, ServerConfig,
+};
+pub use db::migrate::MigrationState;
+pub use error::{Error, Result};
+pub use models::{ColumnInfo, ModelInfo};
+pub use module::{AppBuilder, Module};
+pub use rbac::Policy;
+pub use registry::{ModuleInfo, Registry};
+pub use state::AppState;
+pub use web::ClientInfo;
+pub use web::nav::NavEntry;
+pub use web::routing::{Methods, RouteInfo, RouteKind, delete, get, patch, post, put};
+
+// What module crates build with, re-exported so they need no versions of their own.
+pub use {minijinja, poem, poem_openapi, rust_embed, sea_orm, sea_orm_migration};

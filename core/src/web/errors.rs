@@ -1,0 +1,180 @@
+//! Where errors become responses: the one place that maps `Error` (and poem's own errors) to HTTP.
+//!
+//! Under `/api` every error is an RFC 9457 `application/problem+json` document; elsewhere it is an
+//! HTML page in the site's layout. A panic in a handler is caught and answered 500. Server errors
+//! are logged with their cause and shown only as "internal server error" unless debug is on.
+
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
+use poem::http::{HeaderMap, StatusCode, header};
+use poem::{Body, Endpoint, EndpointExt, IntoResponse, Response};
+use serde_json::json;
+
+use super::{ClientInfo, is_api_path};
+use crate::{AppState, Error};
+
+/// Error bodies longer than this are not a message meant for people.
+const MAX_DETAIL_BYTES: usize = 2048;
+
+pub(crate) fn pages<E: Endpoint + 'static>(
+    ep: E,
+    state: AppState,
+) -> impl Endpoint<Output = Response> {
+    ep.around(move |ep, req| {
+        let state = state.clone();
+        async move {
+            let api = is_api_path(req.uri().path());
+            let request_id = req
+                .extensions()
+                .get::<ClientInfo>()
+                .map(|c| c.request_id.clone());
+            let debug = state.config().app.debug;
+            let problem = match AssertUnwindSafe(ep.call(req)).catch_unwind().await {
+                Ok(Ok(response)) => {
+                    let response = response.into_response();
+                    if !needs_rendering(&response) {
+                        return Ok(response);
+                    }
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    let text = body_text(response.into_body()).await;
+                    Problem::new(status, headers, text, debug)
+                }
+                Ok(Err(error)) => {
+                    let status = error.status();
+                    if status.is_server_error() {
+                        tracing::error!(%error, "request failed");
+                    }
+                    let message = match error.downcast_ref::<Error>() {
+                        Some(ours) => ours.to_string(),
+                        None => error.to_string(),
+                    };
+                    let headers = error.into_response().headers().clone();
+                    Problem::new(status, headers, message, debug)
+                }
+                Err(panic) => {
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "panic".to_owned());
+                    tracing::error!(panic = %message, "handler panicked");
+                    Problem::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        HeaderMap::new(),
+                        message,
+                        debug,
+                    )
+                }
+            };
+            Ok(problem.render(&state, api, request_id.as_deref()))
+        }
+    })
+}
+
+/// Error responses that carry no body a person could read (poem's plain-text messages, or
+/// nothing); responses a handler shaped itself (HTML, JSON) are left alone.
+fn needs_rendering(response: &Response) -> bool {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return false;
+    }
+    match response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        None => true,
+        Some(content_type) => content_type.starts_with("text/plain"),
+    }
+}
+
+async fn body_text(body: Body) -> String {
+    match body.into_bytes().await {
+        Ok(bytes) if bytes.len() <= MAX_DETAIL_BYTES => {
+            String::from_utf8_lossy(&bytes).trim().to_owned()
+        }
+        _ => String::new(),
+    }
+}
+
+struct Problem {
+    status: StatusCode,
+    headers: HeaderMap,
+    title: &'static str,
+    detail: Option<String>,
+}
+
+impl Problem {
+    fn new(status: StatusCode, headers: HeaderMap, message: String, debug: bool) -> Self {
+        let title = status.canonical_reason().unwrap_or("Error");
+        // Client errors explain themselves; server errors keep their cause in the log.
+        let shown = status.is_client_error() || debug;
+        let detail = Some(message)
+            .filter(|m| shown && !m.is_empty() && !m.eq_ignore_ascii_case(title))
+            .map(|m| capitalised(&m));
+        Self {
+            status,
+            headers,
+            title,
+            detail,
+        }
+    }
+
+    fn render(self, state: &AppState, api: bool, request_id: Option<&str>) -> Response {
+        let (content_type, body) = if api {
+            let mut doc = json!({ "type": "about:blank", "title": self.title, "status": self.status.as_u16() });
+            if let Some(detail) = &self.detail {
+                doc["detail"] = json!(detail);
+            }
+            if let Some(id) = request_id {
+                doc["request_id"] = json!(id);
+            }
+            ("application/problem+json", doc.to_string())
+        } else {
+            let context = json!({
+                "status": self.status.as_u16(),
+                "title": self.title,
+                "detail": self.detail,
+                "request_id": request_id,
+            });
+            let html = state
+                .templates()
+                .render("errors/error.html", &context)
+                .unwrap_or_else(|error| {
+                    tracing::error!(%error, "the error page itself failed to render");
+                    fallback_page(self.status, self.title)
+                });
+            ("text/html; charset=utf-8", html)
+        };
+        let mut response = Response::builder().status(self.status).body(body);
+        let headers = response.headers_mut();
+        // Keep what the error said beyond its body (WWW-Authenticate, Allow, Retry-After...).
+        for (name, value) in &self.headers {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
+        if let Ok(value) = content_type.parse() {
+            headers.insert(header::CONTENT_TYPE, value);
+        }
+        response
+    }
+}
+
+fn capitalised(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn fallback_page(status: StatusCode, title: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{code} {title}</title></head>\
+         <body><h1>{code} {title}</h1></body></html>",
+        code = status.as_u16()
+    )
+}

@@ -1,0 +1,27 @@
+//! HTTP: the middleware stack, core's own endpoints, templates and static files.
+//!
+//! A request passes, outermost first: `request` (id, client facts, access log) → `headers`
+//! (security headers) → `compression` → `errors` (HTML or problem+json for every error, panics
+//! included) → `hosts` (allowed Host) → `body_limit` → the router.
+
+pub(crate) mod assets;
+mod body_limit;
+mod compression;
+mod errors;
+mod headers;
+pub(crate) mod health;
+mod hosts;
+pub(crate) mod nav;
+pub(crate) mod openapi;
+mod request;
+pub(crate) mod routing;
+pub(crate) mod server;
+pub(crate) mod static_files;
+pub(crate) mod templates;
+
+pub use request::ClientInfo;
+
+/// Paths whose errors are answered as problem+json rather than HTML pages.
+pub(crate) fn is_api_path(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real app on an ephemeral port against a real database — SQLite by
+//! default, or the server named by BUREAU_TEST_DATABASE_URL (`.ci/run` runs all three).
+
+mod cli;
+mod config;
+mod conflicts;
+mod http;
+mod modules;
+mod probe;
+mod shutdown;
+mod support;

@@ -1,0 +1,240 @@
+//! `probe`: a module defined by the tests that registers one of everything a module can register,
+//! so the tests can see each piece served by the real app.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use bureau_core::poem::web::Data;
+use bureau_core::poem::{Body, handler};
+use bureau_core::poem_openapi::payload::Json;
+use bureau_core::poem_openapi::{Object, OpenApi};
+use bureau_core::rust_embed::RustEmbed;
+use bureau_core::sea_orm::{EntityTrait, PaginatorTrait};
+use bureau_core::{AdminPanel, AppBuilder, AppState, Module, Policy, get, post};
+use serde::Deserialize;
+use tokio::sync::Notify;
+
+pub mod note {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "probe_note")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub title: String,
+        pub body: Option<String>,
+        pub published: bool,
+        pub created_at: DateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+mod migration {
+    use sea_orm_migration::prelude::*;
+
+    pub struct CreateNote;
+
+    impl MigrationName for CreateNote {
+        fn name(&self) -> &str {
+            "m20261123_000001_probe_create_note"
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for CreateNote {
+        async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            manager
+                .create_table(
+                    Table::create()
+                        .table("probe_note")
+                        .col(
+                            ColumnDef::new("id")
+                                .integer()
+                                .not_null()
+                                .auto_increment()
+                                .primary_key(),
+                        )
+                        .col(ColumnDef::new("title").string_len(200).not_null())
+                        .col(ColumnDef::new("body").text().null())
+                        .col(
+                            ColumnDef::new("published")
+                                .boolean()
+                                .not_null()
+                                .default(false),
+                        )
+                        .col(
+                            ColumnDef::new("created_at")
+                                .timestamp_with_time_zone()
+                                .not_null(),
+                        )
+                        .to_owned(),
+                )
+                .await
+        }
+
+        async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            manager
+                .drop_table(Table::drop().table("probe_note").to_owned())
+                .await
+        }
+    }
+
+    pub fn all() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(CreateNote)]
+    }
+}
+
+#[derive(RustEmbed)]
+#[folder = "tests/it/probe/templates/"]
+#[crate_path = "bureau_core::rust_embed"]
+struct Templates;
+
+#[derive(RustEmbed)]
+#[folder = "tests/it/probe/static/"]
+#[crate_path = "bureau_core::rust_embed"]
+struct Static;
+
+/// `[probe]` in the configuration.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProbeConfig {
+    pub greeting: String,
+}
+
+impl Default for ProbeConfig {
+    fn default() -> Self {
+        Self {
+            greeting: "hello".into(),
+        }
+    }
+}
+
+pub const DEMO: &str = r#"[
+  {"model": "probe.note", "pk": 1, "fields": {"title": "Welcome", "body": null, "published": true, "created_at": "2026-11-01T09:00:00Z"}},
+  {"model": "probe.note", "pk": 2, "fields": {"title": "Second <note>", "body": "Plain text", "published": false, "created_at": "2026-11-02T10:30:00+01:00"}}
+]"#;
+
+/// The probe, with handles the tests watch: how often its job ran, and when its slow page started.
+#[derive(Clone, Default)]
+pub struct Probe {
+    pub job_runs: Arc<AtomicUsize>,
+    pub slow_started: Arc<Notify>,
+}
+
+impl Module for Probe {
+    fn name(&self) -> &'static str {
+        "probe"
+    }
+
+    fn build(&self, app: &mut AppBuilder) {
+        let slow_started = self.slow_started.clone();
+        let job_runs = self.job_runs.clone();
+        app.migrations(migration::all)
+            .model::<note::Entity>()
+            .route("/probe/notes/", get(notes))
+            .route("/probe/echo", post(echo))
+            .route("/probe/panic", get(panics))
+            .route("/probe/greeting", get(greeting))
+            .route(
+                "/probe/slow",
+                get(bureau_core::poem::endpoint::make(move |_| {
+                    let started = slow_started.clone();
+                    async move {
+                        started.notify_one();
+                        tokio::time::sleep(Duration::from_millis(600)).await;
+                        "finished"
+                    }
+                })),
+            )
+            .api("/api/probe", ProbeApi)
+            .admin(
+                AdminPanel::of::<note::Entity>()
+                    .list_display(["title", "published", "created_at"])
+                    .search_fields(["title"])
+                    .list_filter(["published"])
+                    .ordering(["-created_at"]),
+            )
+            .policy(Policy::allow("probe_editor", "probe.note", "change"))
+            .policy(Policy::inherit("probe_editor", "probe_viewer"))
+            .fixture("demo", DEMO)
+            .templates::<Templates>()
+            .static_files::<Static>()
+            .nav("Notes", "/probe/notes/")
+            .job(
+                "count-notes",
+                Duration::from_millis(50),
+                move |state: AppState| {
+                    let runs = job_runs.clone();
+                    async move {
+                        note::Entity::find().count(state.db()).await?;
+                        runs.fetch_add(1, Ordering::SeqCst);
+                        Ok(())
+                    }
+                },
+            )
+            .config_section::<ProbeConfig>("probe");
+    }
+}
+
+#[handler]
+async fn notes(
+    state: Data<&AppState>,
+) -> bureau_core::Result<bureau_core::poem::web::Html<String>> {
+    let notes = note::Entity::find().all(state.db()).await?;
+    let titles: Vec<String> = notes.into_iter().map(|n| n.title).collect();
+    state.render(
+        "probe/notes.html",
+        serde_json::json!({ "count": titles.len(), "titles": titles }),
+    )
+}
+
+#[handler]
+async fn echo(body: Body) -> bureau_core::poem::Result<String> {
+    let bytes = body.into_bytes().await?;
+    Ok(format!("received {} bytes", bytes.len()))
+}
+
+#[handler]
+fn panics() -> &'static str {
+    panic!("the probe panicked on purpose")
+}
+
+#[handler]
+fn greeting(state: Data<&AppState>) -> bureau_core::Result<String> {
+    Ok(state
+        .config()
+        .section::<ProbeConfig>("probe")?
+        .greeting
+        .clone())
+}
+
+pub struct ProbeApi;
+
+#[derive(Object)]
+struct NoteCount {
+    /// Notes in the database.
+    count: u64,
+}
+
+#[OpenApi]
+impl ProbeApi {
+    /// Counts the notes.
+    #[oai(
+        path = "/notes/count",
+        method = "get",
+        operation_id = "probe_note_count"
+    )]
+    async fn count(&self, state: Data<&AppState>) -> bureau_core::poem::Result<Json<NoteCount>> {
+        let count = note::Entity::find()
+            .count(state.db())
+            .await
+            .map_err(bureau_core::Error::from)?;
+        Ok(Json(NoteCount { count }))
+    }
+}
