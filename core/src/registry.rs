@@ -183,12 +183,12 @@ pub(crate) fn assemble(modules: &[std::sync::Arc<dyn Module>]) -> Result<(Regist
             .map(|s| (format!("[{}]", s.name), s.module)),
     ));
     for (module, policy) in &parts.policies {
-        if let Some(object) = policy.object() {
-            if !parts.models.iter().any(|m| m.key() == object) {
-                errors.push(format!(
-                    "module `{module}`: policy {policy} names `{object}`, which no module registered as a model"
-                ));
-            }
+        if let Some(object) = policy.object()
+            && !parts.models.iter().any(|m| m.key() == object)
+        {
+            errors.push(format!(
+                "module `{module}`: policy {policy} names `{object}`, which no module registered as a model"
+            ));
         }
     }
     let migrator = bureau_migrations::Migrator::new(parts.migrations.clone());

@@ -209,8 +209,7 @@ async fn module_configuration_section_has_defaults_and_env_overrides() {
         .var("BUREAU_PROBE__GRETING", "x");
     let error = bureau
         .config(&typo)
-        .err()
-        .expect("unknown key in a module section is refused")
+        .expect_err("unknown key in a module section is refused")
         .to_string();
     assert!(error.contains("unknown key `probe.greting`"), "{error}");
 }

@@ -32,10 +32,10 @@ pub(super) fn check(config: &Config) -> Result<()> {
         ));
     }
     let secret = &config.security.secret_key;
-    if !secret.is_empty() {
-        if let Some(weakness) = weakness(secret) {
-            problems.push(format!("security.secret_key {weakness}"));
-        }
+    if !secret.is_empty()
+        && let Some(weakness) = weakness(secret)
+    {
+        problems.push(format!("security.secret_key {weakness}"));
     }
     if config.is_production() {
         if config.app.debug {

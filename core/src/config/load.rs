@@ -27,12 +27,15 @@ const NON_CONFIG_VARS: [&str; 2] = [
     "BUREAU_TEST_DATABASE_URL", // the database server the test suite runs against
 ];
 
+/// The path of a `.env` file and the `BUREAU_*` variables it sets.
+type DotEnv = (PathBuf, Vec<(String, String)>);
+
 /// Everything a configuration is read from.
 #[derive(Clone, Debug)]
 pub struct ConfigSource {
     defaults: &'static str,
     file: Option<PathBuf>,
-    dotenv: Option<(PathBuf, Vec<(String, String)>)>,
+    dotenv: Option<DotEnv>,
     env: Vec<(String, String)>,
 }
 
@@ -113,7 +116,7 @@ fn lookup(vars: &[(String, String)], name: &str) -> Option<String> {
         .map(|(_, v)| v.clone())
 }
 
-fn read_dotenv(path: &Path) -> Result<Option<(PathBuf, Vec<(String, String)>)>> {
+fn read_dotenv(path: &Path) -> Result<Option<DotEnv>> {
     if !path.is_file() {
         return Ok(None);
     }
@@ -127,12 +130,15 @@ fn read_dotenv(path: &Path) -> Result<Option<(PathBuf, Vec<(String, String)>)>> 
     Ok(Some((path.to_owned(), vars)))
 }
 
+/// A module's section, parsed into the module's own type.
+pub(crate) type SectionValue = Arc<dyn Any + Send + Sync>;
+
 /// A configuration section a module owns, e.g. `[store]`.
 #[derive(Clone)]
 pub struct ConfigSection {
     pub(crate) module: &'static str,
     pub(crate) name: &'static str,
-    parse: fn(&Figment, &'static str) -> figment::Result<Arc<dyn Any + Send + Sync>>,
+    parse: fn(&Figment, &'static str) -> Result<SectionValue, Box<figment::Error>>,
 }
 
 impl ConfigSection {
@@ -143,7 +149,7 @@ impl ConfigSection {
         fn parse<T: DeserializeOwned + Send + Sync + 'static>(
             figment: &Figment,
             name: &'static str,
-        ) -> figment::Result<Arc<dyn Any + Send + Sync>> {
+        ) -> Result<SectionValue, Box<figment::Error>> {
             // An absent section deserializes from an empty table, so the module's serde defaults apply.
             let value: T = if figment.contains(name) {
                 figment.focus(name).extract_lossy()?
@@ -215,7 +221,7 @@ enum ExtractError {
         name: String,
         expected: Vec<&'static str>,
     },
-    Value(figment::Error),
+    Value(Box<figment::Error>),
 }
 
 fn extract(figment: &Figment, sections: &[ConfigSection]) -> Result<Config, ExtractError> {
@@ -224,7 +230,7 @@ fn extract(figment: &Figment, sections: &[ConfigSection]) -> Result<Config, Extr
         .copied()
         .chain(sections.iter().map(|s| s.name))
         .collect();
-    let data = Provider::data(figment).map_err(ExtractError::Value)?;
+    let data = Provider::data(figment).map_err(|e| ExtractError::Value(Box::new(e)))?;
     for dict in data.values() {
         if let Some(name) = dict.keys().find(|k| !known.contains(&k.as_str())) {
             return Err(ExtractError::UnknownSection {
@@ -261,7 +267,8 @@ fn extract(figment: &Figment, sections: &[ConfigSection]) -> Result<Config, Extr
     })
 }
 
-fn prefixed(mut error: figment::Error, section: &str) -> ExtractError {
+fn prefixed(error: impl Into<Box<figment::Error>>, section: &str) -> ExtractError {
+    let mut error = error.into();
     error.path.insert(0, section.to_owned());
     ExtractError::Value(error)
 }
@@ -320,7 +327,8 @@ impl LayerProvider {
 }
 
 /// The key a figment error is about, and the problem in words.
-fn describe_kind(error: figment::Error) -> (Vec<String>, String) {
+fn describe_kind(error: Box<figment::Error>) -> (Vec<String>, String) {
+    let error = *error;
     use figment::error::Kind;
     let mut key = error.path.clone();
     let dotted = |key: &[String]| key.join(".");

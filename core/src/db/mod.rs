@@ -18,14 +18,13 @@ use crate::{Error, Result};
 /// ready) while the database is still coming up.
 pub(crate) async fn connect(config: &DatabaseConfig, eager: bool) -> Result<DatabaseConnection> {
     let url = &config.url;
-    if let Some(path) = url.sqlite_path() {
-        if let Some(dir) = std::path::Path::new(path)
+    if let Some(path) = url.sqlite_path()
+        && let Some(dir) = std::path::Path::new(path)
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-        }
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     }
     let mut options = ConnectOptions::new(url.as_str());
     options

@@ -102,13 +102,13 @@ pub(crate) fn merge(services: &[ApiService]) -> Result<Value, Vec<String>> {
         let spec = &service.spec;
         for (path, item) in spec["paths"].as_object().into_iter().flatten() {
             for operation in item.as_object().into_iter().flat_map(|ops| ops.values()) {
-                if let Some(id) = operation["operationId"].as_str() {
-                    if let Some(first) = operation_owner.insert(id.to_owned(), service.module) {
-                        errors.push(format!(
-                            "API operation id `{id}` is used by both `{first}` and `{}`",
-                            service.module
-                        ));
-                    }
+                if let Some(id) = operation["operationId"].as_str()
+                    && let Some(first) = operation_owner.insert(id.to_owned(), service.module)
+                {
+                    errors.push(format!(
+                        "API operation id `{id}` is used by both `{first}` and `{}`",
+                        service.module
+                    ));
                 }
             }
             paths.insert(path.clone(), item.clone());
