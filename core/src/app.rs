@@ -110,7 +110,6 @@ pub(crate) async fn start(
             served
         })
     };
-    tracing::info!(%addr, "listening");
     Ok(Server {
         addr,
         state,

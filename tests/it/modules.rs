@@ -265,3 +265,64 @@ async fn startup_order_is_core_then_listing_order_with_dependencies_first() {
         .collect();
     assert_eq!(order, again);
 }
+
+#[cfg(debug_assertions)]
+#[tokio::test]
+async fn debug_builds_reload_edited_templates_from_disk() {
+    let (app, _) = spawn().await;
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/it/probe/templates/live.html"
+    );
+    let render = || {
+        app.state()
+            .templates()
+            .render("probe/live.html", serde_json::json!({ "who": "<you>" }))
+    };
+
+    std::fs::write(path, "first {{ who }}").unwrap();
+    let first = render();
+    std::fs::write(path, "second {{ who }}").unwrap();
+    let second = render();
+    std::fs::remove_file(path).unwrap();
+
+    assert_eq!(
+        first.unwrap(),
+        "first &lt;you&gt;",
+        "autoescaped by the .html extension"
+    );
+    assert_eq!(second.unwrap(), "second &lt;you&gt;");
+}
+
+#[tokio::test]
+async fn sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout() {
+    use bureau_core::sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let (app, _) = spawn_with(|s| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        s.var(
+            "BUREAU_DATABASE__URL",
+            format!("sqlite://{}/pragmas.db", dir.display()),
+        )
+        .var("BUREAU_DATABASE__SQLITE_BUSY_TIMEOUT_MS", "4321")
+    })
+    .await;
+    let db = app.state().db();
+    let pragma = async |name: &str| -> String {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                format!("PRAGMA {name}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0)
+            .map(|v| v.to_string())
+            .or_else(|_| row.try_get_by_index::<String>(0))
+            .unwrap()
+    };
+
+    assert_eq!(pragma("journal_mode").await, "wal");
+    assert_eq!(pragma("foreign_keys").await, "1");
+    assert_eq!(pragma("busy_timeout").await, "4321");
+}

@@ -58,6 +58,7 @@ fn the_binary_serves_prints_its_url_and_exits_cleanly_on_sigterm() {
         .current_dir(dir.path())
         .env_clear()
         .env("BUREAU_SERVER__ADDR", "127.0.0.1:0")
+        .env("BUREAU_LOG__FORMAT", "json")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -87,6 +88,18 @@ fn the_binary_serves_prints_its_url_and_exits_cleanly_on_sigterm() {
     assert!(output.status.success(), "exit status {:?}", output.status);
     let logs = String::from_utf8_lossy(&output.stderr);
     assert!(logs.contains("shutdown complete"), "{logs}");
+    let access = logs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|entry| entry["target"] == "bureau::access" && entry["path"] == "/healthz")
+        .unwrap_or_else(|| panic!("no JSON access log line for /healthz in: {logs}"));
+    assert_eq!(access["status"], 200);
+    assert_eq!(access["method"], "GET");
+    assert_eq!(
+        access["span"]["id"].as_str().map(str::len),
+        Some(16),
+        "the request id is on the line"
+    );
     assert!(
         dir.path().join("data/bureau.db").exists(),
         "the SQLite file was created under data/"

@@ -29,7 +29,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub log: LogConfig,
     pub security: SecurityConfig,
-    modules: Arc<HashMap<&'static str, Arc<dyn Any + Send + Sync>>>,
+    modules: Arc<HashMap<&'static str, load::SectionValue>>,
     /// Where the values came from, most general first ("built-in defaults", "config.toml", ...).
     pub sources: Vec<String>,
 }
