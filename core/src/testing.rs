@@ -21,6 +21,8 @@ pub struct TestApp {
     pub server: Server,
     pub client: reqwest::Client,
     pub database: TestDatabase,
+    /// The configuration the app was started with, kept for [`restart`](Self::restart).
+    pub source: ConfigSource,
 }
 
 impl TestApp {
@@ -32,43 +34,24 @@ impl TestApp {
     /// Starts `app` after `adjust` added configuration of the test's own.
     pub async fn spawn_with(app: &App, adjust: impl FnOnce(ConfigSource) -> ConfigSource) -> Self {
         let database = TestDatabase::create().await;
-        let config = match app.config(&adjust(database.config_source(app))) {
-            Ok(config) => config,
-            Err(error) => panic!("test configuration: {error}"),
-        };
-        let server = match app.start(config).await {
-            Ok(server) => server,
-            Err(error) => panic!("starting the app: {error}"),
-        };
+        let source = adjust(database.config_source(app));
         Self {
-            server,
+            server: boot(app, &source).await,
             client: client(),
             database,
+            source,
         }
     }
 
-    /// Starts `app` again on the same database (and data folder), as a restart would.
+    /// Stops the app and starts it again with the same configuration and database, as a
+    /// restart of the process would.
     pub async fn restart(self, app: &App) -> Self {
-        let Self {
-            server,
-            client,
-            database,
-        } = self;
-        if let Err(error) = server.shutdown().await {
+        if let Err(error) = self.server.shutdown().await {
             panic!("stopping the app: {error}");
         }
-        let config = match app.config(&database.config_source(app)) {
-            Ok(config) => config,
-            Err(error) => panic!("test configuration: {error}"),
-        };
-        let server = match app.start(config).await {
-            Ok(server) => server,
-            Err(error) => panic!("restarting the app: {error}"),
-        };
         Self {
-            server,
-            client,
-            database,
+            server: boot(app, &self.source).await,
+            ..self
         }
     }
 
@@ -85,6 +68,17 @@ impl TestApp {
             Ok(response) => response,
             Err(error) => panic!("GET {path}: {error}"),
         }
+    }
+}
+
+async fn boot(app: &App, source: &ConfigSource) -> Server {
+    let config = match app.config(source) {
+        Ok(config) => config,
+        Err(error) => panic!("test configuration: {error}"),
+    };
+    match app.start(config).await {
+        Ok(server) => server,
+        Err(error) => panic!("starting the app: {error}"),
     }
 }
 

@@ -124,15 +124,7 @@ async fn demo_fixtures_load_on_the_first_start_only() {
     note::Entity::delete_by_id(2).exec(&db).await.unwrap();
 
     // A restart with demo fixtures still on must not bring the deleted note back.
-    let config = app
-        .database
-        .config_source(&bureau)
-        .var("BUREAU_APP__LOAD_DEMO_FIXTURES", "true");
-    let TestApp {
-        server, database, ..
-    } = app;
-    server.shutdown().await.unwrap();
-    let restarted = bureau.start(bureau.config(&config).unwrap()).await.unwrap();
+    let restarted = app.restart(&bureau).await;
 
     assert_eq!(
         note::Entity::find()
@@ -141,8 +133,6 @@ async fn demo_fixtures_load_on_the_first_start_only() {
             .unwrap(),
         1
     );
-    restarted.shutdown().await.unwrap();
-    drop(database);
 }
 
 #[tokio::test]

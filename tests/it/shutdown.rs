@@ -16,6 +16,7 @@ async fn a_request_in_flight_completes_when_sigterm_arrives() {
         server,
         client,
         database: _database,
+        ..
     } = app;
     let url = server.url();
     let running = tokio::spawn(server.run_until(bureau_core::shutdown_signal()));

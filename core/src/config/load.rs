@@ -15,7 +15,7 @@ use figment::value::{Dict, Map, Value};
 use figment::{Figment, Metadata, Profile, Provider};
 use serde::de::DeserializeOwned;
 
-use super::{AppConfig, Config, DatabaseConfig, LogConfig, SecurityConfig, ServerConfig};
+use super::Config;
 use crate::{Error, Result};
 
 const PREFIX: &str = "BUREAU_";
@@ -245,26 +245,22 @@ fn extract(figment: &Figment, sections: &[ConfigSection]) -> Result<Config, Extr
             (section.parse)(figment, section.name).map_err(|e| prefixed(e, section.name))?;
         modules.insert(section.name, value);
     }
-    let section = |name| figment.focus(name);
     Ok(Config {
-        app: section("app")
-            .extract_lossy::<AppConfig>()
-            .map_err(|e| prefixed(e, "app"))?,
-        server: section("server")
-            .extract_lossy::<ServerConfig>()
-            .map_err(|e| prefixed(e, "server"))?,
-        database: section("database")
-            .extract_lossy::<DatabaseConfig>()
-            .map_err(|e| prefixed(e, "database"))?,
-        log: section("log")
-            .extract_lossy::<LogConfig>()
-            .map_err(|e| prefixed(e, "log"))?,
-        security: section("security")
-            .extract_lossy::<SecurityConfig>()
-            .map_err(|e| prefixed(e, "security"))?,
+        app: section(figment, "app")?,
+        server: section(figment, "server")?,
+        database: section(figment, "database")?,
+        log: section(figment, "log")?,
+        security: section(figment, "security")?,
         modules: Arc::new(modules),
         sources: Vec::new(),
     })
+}
+
+fn section<T: DeserializeOwned>(figment: &Figment, name: &str) -> Result<T, ExtractError> {
+    figment
+        .focus(name)
+        .extract_lossy()
+        .map_err(|e| prefixed(e, name))
 }
 
 fn prefixed(error: impl Into<Box<figment::Error>>, section: &str) -> ExtractError {
