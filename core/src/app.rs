@@ -49,10 +49,11 @@ impl App {
         Config::load(source, self.registry()?.config_sections())
     }
 
-    /// Connects, migrates and loads demo data as configured, then serves on
-    /// `config.server.addr` until [`Server::shutdown`].
-    pub async fn start(&self, config: Config) -> Result<Server> {
+    /// Loads the configuration from `source`, connects, migrates and loads demo data as
+    /// configured, then serves on `server.addr` until [`Server::shutdown`].
+    pub async fn start(&self, source: &ConfigSource) -> Result<Server> {
         let (registry, endpoints) = assemble(&self.modules)?;
+        let config = Config::load(source, registry.config_sections())?;
         start(registry, endpoints, config).await
     }
 
@@ -71,7 +72,7 @@ pub(crate) async fn start(
     // database is still starting and /readyz says when it can serve.
     let db = db::connect(&config.database, prepare).await?;
     if prepare {
-        db::with_startup_lock(&db, config.database.url.backend(), async {
+        db::with_startup_lock(&db, &config.database.url, async {
             if config.database.migrate_on_start {
                 db::migrate::up(&db, &registry, None).await?;
             }

@@ -194,11 +194,11 @@ async fn migrate(
     out: &mut (dyn Write + Send),
 ) -> Result<()> {
     let out_err = |e| Error::io("writing output", e);
-    let backend = config.database.url.backend();
+    let url = &config.database.url;
     with_database(config, async |db| match action {
         Migrate::Up { steps } => {
             let before = db::migrate::pending(db, registry).await?;
-            db::with_startup_lock(db, backend, db::migrate::up(db, registry, steps)).await?;
+            db::with_startup_lock(db, url, db::migrate::up(db, registry, steps)).await?;
             let after = db::migrate::pending(db, registry).await?;
             writeln!(
                 out,
@@ -209,7 +209,7 @@ async fn migrate(
         }
         Migrate::Down { steps } => {
             let applied = applied_count(db, registry).await?;
-            db::with_startup_lock(db, backend, db::migrate::down(db, registry, steps)).await?;
+            db::with_startup_lock(db, url, db::migrate::down(db, registry, steps)).await?;
             let now = applied_count(db, registry).await?;
             writeln!(out, "Reverted {} migration(s).", applied - now).map_err(out_err)
         }
@@ -231,7 +231,7 @@ async fn migrate(
                     "not confirmed; nothing was changed (pass --yes to skip the question)".into(),
                 ));
             }
-            db::with_startup_lock(db, backend, db::migrate::fresh(db, registry)).await?;
+            db::with_startup_lock(db, url, db::migrate::fresh(db, registry)).await?;
             let applied = applied_count(db, registry).await?;
             writeln!(
                 out,

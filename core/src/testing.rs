@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use tempfile::TempDir;
 
-use crate::{App, AppState, Config, ConfigSource, Result, Server};
+use crate::{App, AppState, ConfigSource, Server};
 
 /// The variable naming the database server tests run against.
 pub const DATABASE_VAR: &str = "BUREAU_TEST_DATABASE_URL";
@@ -72,11 +72,7 @@ impl TestApp {
 }
 
 async fn boot(app: &App, source: &ConfigSource) -> Server {
-    let config = match app.config(source) {
-        Ok(config) => config,
-        Err(error) => panic!("test configuration: {error}"),
-    };
-    match app.start(config).await {
+    match app.start(source).await {
         Ok(server) => server,
         Err(error) => panic!("starting the app: {error}"),
     }
@@ -158,11 +154,6 @@ impl TestDatabase {
             .var("BUREAU_APP__LOAD_DEMO_FIXTURES", "false")
             .var("BUREAU_SERVER__ADDR", "127.0.0.1:0")
             .var("BUREAU_SERVER__SHUTDOWN_TIMEOUT_SECS", "5")
-    }
-
-    /// The configuration [`config_source`](Self::config_source) gives, loaded for `app`.
-    pub fn config(&self, app: &App) -> Result<Config> {
-        app.config(&self.config_source(app))
     }
 }
 

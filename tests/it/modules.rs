@@ -316,3 +316,37 @@ async fn sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout() {
     assert_eq!(pragma("foreign_keys").await, "1");
     assert_eq!(pragma("busy_timeout").await, "4321");
 }
+
+#[tokio::test]
+async fn instances_starting_together_migrate_and_load_demo_data_once() {
+    let bureau = app_with(&Probe::default());
+    let database = bureau_core::testing::TestDatabase::create().await;
+    let source = database
+        .config_source(&bureau)
+        .var("BUREAU_APP__LOAD_DEMO_FIXTURES", "true");
+
+    let (a, b, c) = tokio::join!(
+        bureau.start(&source),
+        bureau.start(&source),
+        bureau.start(&source)
+    );
+
+    let servers: Vec<_> = [a, b, c]
+        .into_iter()
+        .map(|started| started.unwrap_or_else(|e| panic!("an instance failed to start: {e}")))
+        .collect();
+    assert_eq!(
+        note::Entity::find()
+            .count(servers[0].state().db())
+            .await
+            .unwrap(),
+        2
+    );
+    let status = command(&bureau, &database, &["migrate", "status"])
+        .await
+        .unwrap();
+    assert!(!status.contains("pending"), "{status}");
+    for server in servers {
+        server.shutdown().await.unwrap();
+    }
+}

@@ -10,7 +10,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use crate::config::{Backend, DatabaseConfig};
+use crate::config::{Backend, DatabaseConfig, DatabaseUrl};
 use crate::{Error, Result};
 
 /// Opens the pool. With `eager`, one connection is made now so a wrong URL fails at startup;
@@ -94,15 +94,35 @@ pub(crate) async fn server_version(db: &DatabaseConnection) -> Result<String> {
 
 /// Runs `work` while holding a database-wide lock, so that several instances starting together
 /// migrate and load fixtures one after the other. PostgreSQL and MySQL take an advisory lock on a
-/// connection of its own; SQLite is one file that one host owns, so nothing is needed there.
+/// connection of its own; SQLite, one file on one host, takes an OS file lock beside it.
 pub(crate) async fn with_startup_lock<T>(
     db: &DatabaseConnection,
-    backend: Backend,
+    url: &DatabaseUrl,
     work: impl std::future::Future<Output = Result<T>>,
 ) -> Result<T> {
     const KEY: &str = "bureau_startup";
-    match backend {
-        Backend::Sqlite => work.await,
+    match url.backend() {
+        Backend::Sqlite => {
+            let Some(path) = url.sqlite_path() else {
+                return work.await; // in memory: nothing else can see this database
+            };
+            let lock_path = format!("{path}.startup-lock");
+            let lock = tokio::task::spawn_blocking(move || {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&lock_path)?;
+                file.lock()?;
+                Ok::<_, std::io::Error>(file)
+            })
+            .await
+            .map_err(|e| Error::Internal(format!("waiting for the startup lock: {e}")))?
+            .map_err(|e| Error::io("taking the startup lock beside the SQLite file", e))?;
+            let outcome = work.await;
+            drop(lock); // closing the file releases the lock
+            outcome
+        }
         Backend::Postgres => {
             let lock = db.begin().await?;
             lock.execute_unprepared("SELECT pg_advisory_xact_lock(hashtext('bureau_startup'))")
