@@ -33,6 +33,20 @@ pub enum Error {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
+    /// Input that failed validation, field by field.
+    #[error("{}", .0.summary())]
+    Invalid(FieldErrors),
+    /// No credentials, or credentials that do not hold; answered with `WWW-Authenticate`.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Authenticated, but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// An unsafe request without a valid CSRF token.
+    #[error("CSRF verification failed: {0}")]
+    Csrf(&'static str),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("request body is larger than the {limit} bytes this server accepts")]
     PayloadTooLarge { limit: u64 },
     #[error("{0}")]
@@ -51,6 +65,10 @@ impl Error {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) | Self::Csrf(_) => StatusCode::FORBIDDEN,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Config(_)
             | Self::Registration(_)
@@ -67,5 +85,83 @@ impl Error {
 impl poem::error::ResponseError for Error {
     fn status(&self) -> StatusCode {
         Error::status(self)
+    }
+
+    fn as_response(&self) -> poem::Response {
+        let mut response = poem::Response::builder()
+            .status(Error::status(self))
+            .body(self.to_string());
+        if let Self::Unauthorized(_) = self {
+            response.headers_mut().insert(
+                poem::http::header::WWW_AUTHENTICATE,
+                poem::http::HeaderValue::from_static("Bearer realm=\"api\""),
+            );
+        }
+        response
+    }
+}
+
+/// Validation errors by field name, in the order they were found. A message for the input as a
+/// whole uses the field name `""`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FieldErrors(Vec<FieldError>);
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &FieldError> {
+        self.0.iter()
+    }
+
+    /// `Ok(())` when there are none, else `Error::Invalid`.
+    pub fn into_result(self) -> Result<()> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(self))
+        }
+    }
+
+    /// Messages grouped by field, as templates show them: `{"email": ["..."]}`.
+    pub fn by_field(&self) -> std::collections::BTreeMap<&str, Vec<&str>> {
+        let mut map = std::collections::BTreeMap::<&str, Vec<&str>>::new();
+        for error in &self.0 {
+            map.entry(error.field.as_str())
+                .or_default()
+                .push(error.message.as_str());
+        }
+        map
+    }
+
+    fn summary(&self) -> String {
+        match self.0.as_slice() {
+            [] => "invalid input".to_owned(),
+            [one] if one.field.is_empty() => one.message.clone(),
+            [one] => format!("{}: {}", one.field, one.message),
+            many => format!("{} fields are invalid", many.len()),
+        }
     }
 }

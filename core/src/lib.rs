@@ -10,10 +10,11 @@ mod builtin;
 mod cli;
 mod config;
 mod db;
-mod entities;
+pub mod entities;
 mod error;
 mod jobs;
 mod logging;
+pub mod mail;
 mod models;
 mod module;
 mod rbac;
@@ -31,7 +32,7 @@ pub use config::{
     LogFormat, Profile, SecretKey, SecurityConfig, ServerConfig,
 };
 pub use db::migrate::MigrationState;
-pub use error::{Error, Result};
+pub use error::{Error, FieldError, FieldErrors, Result};
 pub use models::{ColumnInfo, ModelInfo};
 pub use module::{AppBuilder, Module};
 pub use rbac::Policy;

@@ -10,10 +10,16 @@ pub use sea_orm_migration;
 use sea_orm_migration::{MigrationTrait, MigratorTraitSelf};
 
 mod m20261123_000001_create_fixture_loads;
+mod m20261123_000002_create_accounts;
+mod m20261123_000003_create_sessions_and_outbox;
 
 /// Core's own migrations, oldest first.
 pub fn core_migrations() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(m20261123_000001_create_fixture_loads::Migration)]
+    vec![
+        Box::new(m20261123_000001_create_fixture_loads::Migration),
+        Box::new(m20261123_000002_create_accounts::Migration),
+        Box::new(m20261123_000003_create_sessions_and_outbox::Migration),
+    ]
 }
 
 /// The migrations one module contributes, oldest first.

@@ -8,6 +8,9 @@ use super::{Config, SecretKey};
 use crate::{Error, Result};
 
 const MIN_SECRET_LEN: usize = 32;
+/// OWASP's password storage cheat sheet: argon2id with 19 MiB of memory and 2 iterations.
+const OWASP_MEMORY_KIB: u32 = 19_456;
+const OWASP_ITERATIONS: u32 = 2;
 const MIN_SECRET_DISTINCT_CHARS: usize = 10;
 /// Values that appear in our own examples; a deployment that kept one has no secret at all.
 const PLACEHOLDER_SECRETS: [&str; 2] = [
@@ -52,6 +55,16 @@ pub(super) fn check(config: &Config) -> Result<()> {
             problems.push(format!(
                 "security.secret_key is not set; set BUREAU_SECURITY__SECRET_KEY to at least {MIN_SECRET_LEN} \
                  random characters (e.g. `openssl rand -base64 48`), the same on every instance"
+            ));
+        }
+        let auth = &config.auth;
+        if auth.password_memory_kib < OWASP_MEMORY_KIB
+            || auth.password_iterations < OWASP_ITERATIONS
+        {
+            problems.push(format!(
+                "auth.password_memory_kib ({}) and auth.password_iterations ({}) are below OWASP's \
+                 minimum for argon2id ({OWASP_MEMORY_KIB} KiB, {OWASP_ITERATIONS} iterations)",
+                auth.password_memory_kib, auth.password_iterations
             ));
         }
         if config.app.load_demo_fixtures {

@@ -19,12 +19,15 @@ use super::Config;
 use crate::{Error, Result};
 
 const PREFIX: &str = "BUREAU_";
-const CORE_SECTIONS: [&str; 5] = ["app", "server", "database", "log", "security"];
+const CORE_SECTIONS: [&str; 8] = [
+    "app", "server", "database", "log", "security", "auth", "session", "mail",
+];
 
 /// `BUREAU_` variables that are read directly rather than as configuration keys.
-const NON_CONFIG_VARS: [&str; 2] = [
-    "BUREAU_CONFIG",            // path of the config file
-    "BUREAU_TEST_DATABASE_URL", // the database server the test suite runs against
+const NON_CONFIG_VARS: [&str; 3] = [
+    "BUREAU_CONFIG",             // path of the config file
+    "BUREAU_TEST_DATABASE_URL",  // the database server the test suite runs against
+    "BUREAU_SUPERUSER_PASSWORD", // `createsuperuser --no-input`
 ];
 
 /// The path of a `.env` file and the `BUREAU_*` variables it sets.
@@ -251,6 +254,9 @@ fn extract(figment: &Figment, sections: &[ConfigSection]) -> Result<Config, Extr
         database: section(figment, "database")?,
         log: section(figment, "log")?,
         security: section(figment, "security")?,
+        auth: section(figment, "auth")?,
+        session: section(figment, "session")?,
+        mail: section(figment, "mail")?,
         modules: Arc::new(modules),
         sources: Vec::new(),
     })

@@ -29,6 +29,9 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub log: LogConfig,
     pub security: SecurityConfig,
+    pub auth: AuthConfig,
+    pub session: SessionConfig,
+    pub mail: MailConfig,
     modules: Arc<HashMap<&'static str, load::SectionValue>>,
     /// Where the values came from, most general first ("built-in defaults", "config.toml", ...).
     pub sources: Vec<String>,
@@ -100,6 +103,93 @@ pub struct SecurityConfig {
     pub hsts_max_age_secs: u64,
     #[serde(deserialize_with = "values::header_value")]
     pub content_security_policy: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailVerification {
+    Mandatory,
+    Optional,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    pub password_memory_kib: u32,
+    pub password_iterations: u32,
+    pub password_parallelism: u32,
+    pub password_min_length: usize,
+    pub email_verification: EmailVerification,
+    pub site_url: String,
+    pub verification_token_hours: i64,
+    pub password_reset_token_minutes: i64,
+    pub lockout_account_failures: u32,
+    pub lockout_ip_failures: u32,
+    pub lockout_window_secs: i64,
+    pub access_token_minutes: i64,
+    pub refresh_token_days: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStoreKind {
+    Database,
+    Redis,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionConfig {
+    pub store: SessionStoreKind,
+    pub redis_url: String,
+    pub cookie_name: String,
+    pub idle_timeout_secs: i64,
+    pub absolute_timeout_secs: i64,
+    pub cleanup_interval_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    pub from: String,
+    pub transport: MailTransportKind,
+    pub file_dir: PathBuf,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: String,
+    pub smtp_password: SecretKey,
+    pub smtp_ca_file: PathBuf,
+    pub smtp_timeout_secs: u64,
+    pub poll_interval_ms: u64,
+    pub max_attempts: i32,
+    pub retry_base_secs: i64,
+}
+
+impl MailConfig {
+    /// Where the file transport writes: `file_dir`, or `<data_dir>/mail`.
+    pub fn file_dir(&self, app: &AppConfig) -> PathBuf {
+        if self.file_dir.as_os_str().is_empty() {
+            app.data_dir.join("mail")
+        } else {
+            self.file_dir.clone()
+        }
+    }
 }
 
 impl Config {

@@ -12,6 +12,7 @@ use poem::{Body, Endpoint, EndpointExt, IntoResponse, Response};
 use serde_json::json;
 
 use super::{ClientInfo, is_api_path};
+use crate::error::FieldErrors;
 use crate::{AppState, Error};
 
 /// Error bodies longer than this are not a message meant for people.
@@ -46,12 +47,15 @@ pub(crate) fn pages<E: Endpoint + 'static>(
                     if status.is_server_error() {
                         tracing::error!(%error, "request failed");
                     }
-                    let message = match error.downcast_ref::<Error>() {
-                        Some(ours) => ours.to_string(),
-                        None => error.to_string(),
+                    let (message, fields) = match error.downcast_ref::<Error>() {
+                        Some(Error::Invalid(fields)) => (error.to_string(), Some(fields.clone())),
+                        Some(ours) => (ours.to_string(), None),
+                        None => (error.to_string(), None),
                     };
                     let headers = error.into_response().headers().clone();
-                    Problem::new(status, headers, message, debug)
+                    let mut problem = Problem::new(status, headers, message, debug);
+                    problem.errors = fields;
+                    problem
                 }
                 Err(panic) => {
                     let message = panic
@@ -104,6 +108,7 @@ struct Problem {
     headers: HeaderMap,
     title: &'static str,
     detail: Option<String>,
+    errors: Option<FieldErrors>,
 }
 
 impl Problem {
@@ -119,6 +124,7 @@ impl Problem {
             headers,
             title,
             detail,
+            errors: None,
         }
     }
 
@@ -127,6 +133,9 @@ impl Problem {
             let mut doc = json!({ "type": "about:blank", "title": self.title, "status": self.status.as_u16() });
             if let Some(detail) = &self.detail {
                 doc["detail"] = json!(detail);
+            }
+            if let Some(errors) = &self.errors {
+                doc["errors"] = json!(errors);
             }
             if let Some(id) = request_id {
                 doc["request_id"] = json!(id);
@@ -137,6 +146,7 @@ impl Problem {
                 "status": self.status.as_u16(),
                 "title": self.title,
                 "detail": self.detail,
+                "errors": self.errors,
                 "request_id": request_id,
             });
             let html = state

@@ -35,6 +35,11 @@ impl Templates {
     pub fn render(&self, name: &str, context: impl Serialize) -> Result<String> {
         Ok(self.env.get_template(name)?.render(Serde(context))?)
     }
+
+    /// Whether a template of that name exists (e.g. the optional HTML part of a mail).
+    pub fn exists(&self, name: &str) -> bool {
+        self.env.get_template(name).is_ok()
+    }
 }
 
 fn load(
