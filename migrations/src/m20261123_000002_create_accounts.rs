@@ -105,13 +105,18 @@ impl MigrationTrait for Migration {
                             .to(Role::Table, Role::Id)
                             .on_delete(ForeignKeyAction::Cascade),
                     )
-                    .index(
-                        Index::create()
-                            .name("core_user_role_unique")
-                            .col(UserRole::UserId)
-                            .col(UserRole::RoleId)
-                            .unique(),
-                    )
+                    .to_owned(),
+            )
+            .await?;
+        // Indexes are created on their own: only MySQL accepts them inside CREATE TABLE.
+        manager
+            .create_index(
+                Index::create()
+                    .name("core_user_role_unique")
+                    .table(UserRole::Table)
+                    .col(UserRole::UserId)
+                    .col(UserRole::RoleId)
+                    .unique()
                     .to_owned(),
             )
             .await?;
@@ -132,6 +137,7 @@ impl MigrationTrait for Migration {
         let mut unique = Index::create();
         unique
             .name("core_casbin_rule_unique")
+            .table(CasbinRule::Table)
             .unique()
             .col(CasbinRule::Ptype);
         for value in values {
@@ -143,9 +149,8 @@ impl MigrationTrait for Migration {
             );
             unique.col(value);
         }
-        manager
-            .create_table(rule.index(&mut unique).to_owned())
-            .await?;
+        manager.create_table(rule.to_owned()).await?;
+        manager.create_index(unique.to_owned()).await?;
         manager
             .create_table(
                 Table::create()
@@ -190,12 +195,16 @@ impl MigrationTrait for Migration {
                     .col(id(LoginFailure::Id))
                     .col(ColumnDef::new(LoginFailure::Key).string_len(190).not_null())
                     .col(at(LoginFailure::At))
-                    .index(
-                        Index::create()
-                            .name("core_login_failure_key_at")
-                            .col(LoginFailure::Key)
-                            .col(LoginFailure::At),
-                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("core_login_failure_key_at")
+                    .table(LoginFailure::Table)
+                    .col(LoginFailure::Key)
+                    .col(LoginFailure::At)
                     .to_owned(),
             )
             .await?;

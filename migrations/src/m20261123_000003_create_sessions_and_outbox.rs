@@ -24,11 +24,16 @@ impl MigrationTrait for Migration {
                             .timestamp_with_time_zone()
                             .not_null(),
                     )
-                    .index(
-                        Index::create()
-                            .name("core_session_expires_at")
-                            .col(Session::ExpiresAt),
-                    )
+                    .to_owned(),
+            )
+            .await?;
+        // Indexes are created on their own: only MySQL accepts them inside CREATE TABLE.
+        manager
+            .create_index(
+                Index::create()
+                    .name("core_session_expires_at")
+                    .table(Session::Table)
+                    .col(Session::ExpiresAt)
                     .to_owned(),
             )
             .await?;
@@ -71,12 +76,16 @@ impl MigrationTrait for Migration {
                             .timestamp_with_time_zone()
                             .null(),
                     )
-                    .index(
-                        Index::create()
-                            .name("core_outbox_due")
-                            .col(Outbox::Status)
-                            .col(Outbox::NextAttemptAt),
-                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("core_outbox_due")
+                    .table(Outbox::Table)
+                    .col(Outbox::Status)
+                    .col(Outbox::NextAttemptAt)
                     .to_owned(),
             )
             .await
