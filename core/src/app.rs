@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::ConfigSource;
 use crate::module::Module;
 use crate::registry::{Endpoints, assemble};
-use crate::{AppState, Config, Error, Registry, Result, db, jobs, models, web};
+use crate::{AppState, Config, Error, Registry, Result, db, jobs, models, session, web};
 
 /// Core plus the modules the composition root lists.
 pub struct App {
@@ -83,7 +83,13 @@ pub(crate) async fn start(
         })
         .await?;
     }
-    let state = AppState::new(config, db, registry);
+    let sessions = session::Store::new(&config, &db).await?;
+    let state = AppState::new(config, db, registry, sessions)?;
+    let first_superuser = if state.config().app.load_demo_fixtures {
+        crate::auth::users::ensure_first_superuser(&state).await?
+    } else {
+        None
+    };
     let app = web::server::endpoint(&state, endpoints)?;
     let listener = web::server::bind(state.config().server.addr).await?;
     let addr = listener.addr;
@@ -116,6 +122,7 @@ pub(crate) async fn start(
         state,
         stop,
         task,
+        first_superuser,
     })
 }
 
@@ -125,6 +132,7 @@ pub struct Server {
     state: AppState,
     stop: CancellationToken,
     task: JoinHandle<Result<()>>,
+    first_superuser: Option<(String, String)>,
 }
 
 impl Server {
@@ -139,6 +147,14 @@ impl Server {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The username and password of the superuser this start created (first start with demo
+    /// data and no superuser yet), to show the person who started it.
+    pub fn first_superuser(&self) -> Option<(&str, &str)> {
+        self.first_superuser
+            .as_ref()
+            .map(|(user, password)| (user.as_str(), password.as_str()))
     }
 
     /// Stops accepting connections, lets requests in flight finish, and waits.

@@ -2,12 +2,13 @@
 //! which is always built first.
 
 use poem::handler;
-use poem::web::{Data, Html};
+use poem::web::Html;
 
 use crate::module::{AppBuilder, Module};
+use crate::web::page::Page;
 use crate::web::routing::get;
 use crate::web::{health, openapi, static_files};
-use crate::{AppState, Result};
+use crate::{Result, auth, entities};
 
 pub(crate) struct Core;
 
@@ -23,8 +24,15 @@ impl Module for Core {
             .route("/static/*path", get(static_files::serve))
             .route("/api/openapi.json", get(openapi::document_json))
             .route("/api/openapi.yaml", get(openapi::document_yaml))
+            .api("/api/auth", auth::AuthApi)
+            .model::<entities::user::Entity>()
+            .model::<entities::role::Entity>()
+            .model::<entities::user_role::Entity>()
+            .model::<entities::casbin_rule::Entity>()
+            .model::<entities::outbox::Entity>()
             .templates::<bureau_admin_ui::Templates>()
             .static_files::<bureau_admin_ui::Static>();
+        auth::register_pages(app);
     }
 }
 
@@ -38,6 +46,6 @@ pub(crate) fn finish(app: &mut AppBuilder) {
 }
 
 #[handler]
-fn index(state: Data<&AppState>) -> Result<Html<String>> {
-    state.render("index.html", ())
+async fn index(page: Page<'_>) -> Result<Html<String>> {
+    page.render("index.html", ()).await
 }

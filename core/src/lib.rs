@@ -6,6 +6,7 @@
 
 mod admin;
 mod app;
+pub mod auth;
 mod builtin;
 mod cli;
 mod config;
@@ -19,6 +20,7 @@ mod models;
 mod module;
 mod rbac;
 mod registry;
+pub mod session;
 mod state;
 mod web;
 

@@ -7,6 +7,8 @@ use poem::web::Html;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
+use crate::auth::{JwtKeys, Passwords};
+use crate::session;
 use crate::web::openapi::Documents;
 use crate::web::templates::Templates;
 use crate::{Config, Registry, Result};
@@ -21,21 +23,34 @@ struct Inner {
     registry: Registry,
     templates: Templates,
     openapi: Documents,
+    passwords: Passwords,
+    jwt: JwtKeys,
+    sessions: session::Store,
     schema_current: AtomicBool,
 }
 
 impl AppState {
-    pub(crate) fn new(config: Config, db: DatabaseConnection, registry: Registry) -> Self {
+    pub(crate) fn new(
+        config: Config,
+        db: DatabaseConnection,
+        registry: Registry,
+        sessions: session::Store,
+    ) -> Result<Self> {
         let templates = Templates::new(&registry, &config);
         let openapi = Documents::new(registry.openapi().clone(), &config.app.name);
-        Self(Arc::new(Inner {
+        let passwords = Passwords::new(&config.auth)?;
+        let jwt = JwtKeys::new(config.security.secret_key.expose());
+        Ok(Self(Arc::new(Inner {
             config,
             db,
             registry,
             templates,
             openapi,
+            passwords,
+            jwt,
+            sessions,
             schema_current: AtomicBool::new(false),
-        }))
+        })))
     }
 
     pub fn config(&self) -> &Config {
@@ -57,6 +72,20 @@ impl AppState {
     /// Renders a template into an HTML response body.
     pub fn render(&self, template: &str, context: impl Serialize) -> Result<Html<String>> {
         self.0.templates.render(template, context).map(Html)
+    }
+
+    /// Password hashing with the configured cost.
+    pub fn passwords(&self) -> &Passwords {
+        &self.0.passwords
+    }
+
+    pub(crate) fn jwt(&self) -> &JwtKeys {
+        &self.0.jwt
+    }
+
+    /// The session store `session.store` selected.
+    pub fn sessions(&self) -> &session::Store {
+        &self.0.sessions
     }
 
     pub(crate) fn openapi(&self) -> &Documents {

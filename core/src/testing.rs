@@ -143,7 +143,7 @@ impl TestDatabase {
     }
 
     /// Configuration for an app on this database: the app's defaults, this database, this data
-    /// folder, a free port, no demo fixtures, and quiet logs.
+    /// folder, a free port, no demo fixtures, cheap password hashing, and quiet logs.
     pub fn config_source(&self, app: &App) -> ConfigSource {
         ConfigSource::defaults(app.defaults())
             .var("BUREAU_DATABASE__URL", &self.url)
@@ -154,6 +154,9 @@ impl TestDatabase {
             .var("BUREAU_APP__LOAD_DEMO_FIXTURES", "false")
             .var("BUREAU_SERVER__ADDR", "127.0.0.1:0")
             .var("BUREAU_SERVER__SHUTDOWN_TIMEOUT_SECS", "5")
+            // Tests create many users; OWASP's cost is for production, proven there by config checks.
+            .var("BUREAU_AUTH__PASSWORD_MEMORY_KIB", "1024")
+            .var("BUREAU_AUTH__PASSWORD_ITERATIONS", "1")
     }
 }
 

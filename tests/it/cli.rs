@@ -55,7 +55,8 @@ async fn check_reports_configuration_database_and_migrations() {
     );
     assert!(report.contains("database       ok ("), "{report}");
     assert!(
-        report.contains("migrations     0 applied, 1 pending — run `bureau migrate up`"),
+        report.contains("migrations     0 applied, ")
+            && report.contains(" pending — run `bureau migrate up`"),
         "{report}"
     );
 }
@@ -132,7 +133,8 @@ async fn loaddata_names_unknown_models_and_fields() {
         .unwrap_err();
 
     assert!(
-        model.contains("record 1: unknown model `probe.notes`; registered models: probe.note"),
+        model.contains("record 1: unknown model `probe.notes`; registered models: ")
+            && model.contains("probe.note"),
         "{model}"
     );
     assert!(
@@ -265,7 +267,12 @@ async fn migrate_up_down_status_and_fresh() {
         pending.contains("pending  probe        m20261123_000001_probe_create_note"),
         "{pending}"
     );
-    assert_eq!(up.trim(), "Applied 2 migration(s); 0 pending.");
+    let total = pending.lines().filter(|l| l.starts_with("pending")).count();
+    assert!(total >= 2, "{pending}");
+    assert_eq!(
+        up.trim(),
+        format!("Applied {total} migration(s); 0 pending.")
+    );
     assert_eq!(down.trim(), "Reverted 1 migration(s).");
     assert!(after_down.contains("applied  core "), "{after_down}");
     assert!(after_down.contains("pending  probe "), "{after_down}");
@@ -275,7 +282,7 @@ async fn migrate_up_down_status_and_fresh() {
     );
     assert_eq!(
         fresh.trim(),
-        "Dropped all tables and applied 2 migration(s)."
+        format!("Dropped all tables and applied {total} migration(s).")
     );
 }
 

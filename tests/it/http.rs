@@ -7,6 +7,7 @@ use bureau_core::testing::TestApp;
 use reqwest::header;
 use serde_json::{Value, json};
 
+use crate::browser::Browser;
 use crate::probe::Probe;
 use crate::support::{app_with, command, html, spawn, spawn_with};
 
@@ -316,7 +317,16 @@ async fn a_host_header_not_in_allowed_hosts_is_rejected() {
 #[tokio::test]
 async fn request_bodies_over_the_limit_are_refused() {
     let (app, _) = spawn_with(|s| s.var("BUREAU_SERVER__MAX_BODY_BYTES", "1024")).await;
-    let post = |body: reqwest::Body| app.client.post(app.url("/probe/echo")).body(body).send();
+    let browser = Browser::new(&app);
+    let token = browser.csrf_token("/accounts/login/").await;
+    let post = |body: reqwest::Body| {
+        browser
+            .client
+            .post(app.url("/probe/echo"))
+            .header("x-csrf-token", &token)
+            .body(body)
+            .send()
+    };
 
     let small = post(vec![b'a'; 1000].into()).await.unwrap();
     assert_eq!(small.text().await.unwrap(), "received 1000 bytes");

@@ -1,6 +1,9 @@
 //! Integration tests: the real app on an ephemeral port against a real database — SQLite by
 //! default, or the server named by BUREAU_TEST_DATABASE_URL (`.ci/run` runs all three).
 
+mod accounts;
+mod api_auth;
+mod browser;
 mod cli;
 mod config;
 mod conflicts;
@@ -8,4 +11,5 @@ mod http;
 mod modules;
 mod probe;
 mod shutdown;
+mod superuser;
 mod support;

@@ -1,4 +1,4 @@
-//! `bureau <command>`: serve, migrate, loaddata, dumpdata, check, routes.
+//! `bureau <command>`: serve, migrate, createsuperuser, loaddata, dumpdata, check, routes.
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
@@ -12,6 +12,11 @@ use crate::app::{shutdown_signal, start};
 use crate::config::ConfigSource;
 use crate::registry::Endpoints;
 use crate::{App, Config, Error, Registry, Result, db, models};
+
+mod superuser;
+
+/// Where `createsuperuser --no-input` takes the password from.
+const SUPERUSER_PASSWORD_VAR: &str = "BUREAU_SUPERUSER_PASSWORD";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -53,6 +58,18 @@ enum Command {
         /// Write to this file instead of standard output
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+    /// Create a superuser (staff, every permission). Asks for the details unless --no-input,
+    /// which takes the password from BUREAU_SUPERUSER_PASSWORD
+    Createsuperuser {
+        #[arg(long)]
+        username: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        /// Ask nothing: --username and --email are required, the password comes from the
+        /// BUREAU_SUPERUSER_PASSWORD environment variable
+        #[arg(long)]
+        no_input: bool,
     },
     /// Check the configuration and that the database answers; exits non-zero on a problem
     Check,
@@ -115,7 +132,8 @@ impl App {
         .map_err(|e| Error::BadRequest(e.to_string()))?;
         let (registry, endpoints) = self.assemble()?;
         let config = Config::load(&source, registry.config_sections())?;
-        dispatch(cli.command, registry, endpoints, config, out).await
+        let password = source.env_var(SUPERUSER_PASSWORD_VAR);
+        dispatch(cli.command, registry, endpoints, config, password, out).await
     }
 }
 
@@ -123,6 +141,7 @@ fn run_process(app: &App, cli: Cli) -> Result<()> {
     let source = ConfigSource::from_process(app.defaults(), cli.config.clone())?;
     let (registry, endpoints) = app.assemble()?;
     let config = Config::load(&source, registry.config_sections())?;
+    let password = source.env_var(SUPERUSER_PASSWORD_VAR);
     crate::logging::init(&config);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -134,6 +153,7 @@ fn run_process(app: &App, cli: Cli) -> Result<()> {
         registry,
         endpoints,
         config,
+        password,
         &mut stdout,
     ))
 }
@@ -143,6 +163,7 @@ async fn dispatch(
     registry: Registry,
     endpoints: Endpoints,
     mut config: Config,
+    superuser_password: Option<String>,
     out: &mut (dyn Write + Send),
 ) -> Result<()> {
     let out_err = |e| Error::io("writing output", e);
@@ -160,6 +181,17 @@ async fn dispatch(
                 server.url()
             )
             .map_err(out_err)?;
+            if let Some((username, password)) = server.first_superuser() {
+                writeln!(
+                    out,
+                    "Created the superuser `{username}` with password `{password}`.\n\
+                     Log in at {}/accounts/login/ and change the password at \
+                     {}/accounts/password/change/ (this is shown only once).",
+                    server.url(),
+                    server.url()
+                )
+                .map_err(out_err)?;
+            }
             out.flush().map_err(out_err)?;
             server.run_until(signal).await
         }
@@ -167,6 +199,18 @@ async fn dispatch(
         Command::Loaddata { fixtures } => loaddata(&fixtures, &registry, &config, out).await,
         Command::Dumpdata { models, output } => {
             dumpdata(&models, output, &registry, &config, out).await
+        }
+        Command::Createsuperuser {
+            username,
+            email,
+            no_input,
+        } => {
+            let answers = if no_input {
+                superuser::Answers::given(username, email, superuser_password)?
+            } else {
+                superuser::Answers::ask(username, email)?
+            };
+            superuser::create(answers, registry, config, out).await
         }
         Command::Check => check(&registry, &config, out).await,
         Command::Routes => {
@@ -231,7 +275,8 @@ async fn migrate(
                     "not confirmed; nothing was changed (pass --yes to skip the question)".into(),
                 ));
             }
-            db::with_startup_lock(db, url, db::migrate::fresh(db, registry)).await?;
+            db::with_startup_lock(db, url, db::migrate::fresh(db, &config.database, registry))
+                .await?;
             let applied = applied_count(db, registry).await?;
             writeln!(
                 out,

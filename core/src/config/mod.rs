@@ -142,7 +142,6 @@ pub enum SessionStoreKind {
 pub struct SessionConfig {
     pub store: SessionStoreKind,
     pub redis_url: String,
-    pub cookie_name: String,
     pub idle_timeout_secs: i64,
     pub absolute_timeout_secs: i64,
     pub cleanup_interval_secs: u64,

@@ -1,5 +1,6 @@
 //! Applying, reverting and reporting migrations through the assembled app's `Migrator`.
 
+use crate::DatabaseConfig;
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::{MigrationStatus, MigratorTraitSelf};
 
@@ -26,8 +27,25 @@ pub(crate) async fn down(db: &DatabaseConnection, registry: &Registry, steps: u3
 }
 
 /// Drops every table in the database, then applies all migrations.
-pub(crate) async fn fresh(db: &DatabaseConnection, registry: &Registry) -> Result<()> {
-    Ok(registry.migrator().fresh(db).await?)
+pub(crate) async fn fresh(
+    db: &DatabaseConnection,
+    config: &DatabaseConfig,
+    registry: &Registry,
+) -> Result<()> {
+    if config.url.sqlite_path().is_none() {
+        return Ok(registry.migrator().fresh(db).await?);
+    }
+    // sea-orm-migration turns SQLite's foreign keys off with a PRAGMA, which holds only for the
+    // connection it ran on; on a pool the drops may run on another and trip over the references.
+    let single = DatabaseConfig {
+        max_connections: 1,
+        min_connections: 1,
+        ..config.clone()
+    };
+    let db = super::connect(&single, true).await?;
+    let outcome = registry.migrator().fresh(&db).await;
+    let _ = db.close().await;
+    Ok(outcome?)
 }
 
 /// Every migration in application order; does not create the migrations table.

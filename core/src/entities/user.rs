@@ -33,6 +33,14 @@ pub struct Model {
 pub enum Relation {
     #[sea_orm(has_many = "super::user_role::Entity")]
     UserRole,
+    #[sea_orm(has_many = "super::token_family::Entity")]
+    TokenFamily,
+}
+
+impl Related<super::token_family::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::TokenFamily.def()
+    }
 }
 
 impl Related<super::user_role::Entity> for Entity {

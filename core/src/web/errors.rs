@@ -169,6 +169,16 @@ impl Problem {
         if let Ok(value) = content_type.parse() {
             headers.insert(header::CONTENT_TYPE, value);
         }
+        // RFC 9110: a 401 names the scheme to use, whichever layer refused the request.
+        if api
+            && self.status == StatusCode::UNAUTHORIZED
+            && !headers.contains_key(header::WWW_AUTHENTICATE)
+        {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"api\""),
+            );
+        }
         response
     }
 }

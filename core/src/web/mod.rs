@@ -2,17 +2,21 @@
 //!
 //! A request passes, outermost first: `request` (id, client facts, access log) → `headers`
 //! (security headers) → `compression` → `errors` (HTML or problem+json for every error, panics
-//! included) → `hosts` (allowed Host) → `body_limit` → the router.
+//! included) → `hosts` (allowed Host) → `body_limit` → `session` (load; save and set the cookie
+//! after) → `csrf` (unsafe methods) → the router.
 
 pub(crate) mod assets;
 mod body_limit;
 mod compression;
+pub mod csrf;
 mod errors;
+pub mod flash;
 mod headers;
 pub(crate) mod health;
 mod hosts;
 pub(crate) mod nav;
 pub(crate) mod openapi;
+pub mod page;
 mod request;
 pub(crate) mod routing;
 pub(crate) mod server;

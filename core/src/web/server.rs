@@ -7,8 +7,9 @@ use poem::endpoint::BoxEndpoint;
 use poem::listener::{Acceptor, TcpAcceptor};
 use poem::{EndpointExt, Route, RouteMethod};
 
-use super::{body_limit, compression, errors, headers, hosts, request};
+use super::{body_limit, compression, csrf, errors, headers, hosts, request};
 use crate::registry::Endpoints;
+use crate::session;
 use crate::{AppState, Error, Result};
 
 /// The whole app as one endpoint.
@@ -31,6 +32,8 @@ pub(crate) fn endpoint(state: &AppState, endpoints: Endpoints) -> Result<BoxEndp
     }
     let config = state.config();
     let app = route.data(state.clone());
+    let app = csrf::check(app);
+    let app = session::middleware(app, state.clone());
     let app = body_limit::limit(app, config.server.max_body_bytes);
     let app = hosts::check(app, config.server.allowed_hosts.clone(), config.app.debug);
     let app = errors::pages(app, state.clone());
