@@ -29,6 +29,11 @@ impl Browser {
         }
     }
 
+    /// Points the browser at `app` (after a restart on another port), keeping its cookies.
+    pub fn visit(&mut self, app: &TestApp) {
+        self.base = app.url("");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -10,6 +10,7 @@ mod conflicts;
 mod http;
 mod modules;
 mod probe;
+mod sessions;
 mod shutdown;
 mod superuser;
 mod support;

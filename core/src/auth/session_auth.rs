@@ -16,7 +16,8 @@ use crate::{AppState, Result};
 
 const KEY: &str = "_auth";
 /// How stale the session's "last seen" may get before a request refreshes it (and with it the
-/// idle expiry); saves a store write on every request.
+/// idle expiry); saves a store write on every request. Never more than a quarter of the idle
+/// timeout, so an active user is never logged out for idleness.
 const TOUCH_AFTER_SECS: i64 = 60;
 
 #[derive(Serialize, Deserialize)]
@@ -81,7 +82,8 @@ pub async fn current_user(state: &AppState, session: &Session) -> Result<Option<
         logout(session).await?;
         return Ok(None);
     }
-    if now - auth.seen_at > TOUCH_AFTER_SECS {
+    let touch_after = TOUCH_AFTER_SECS.min(state.config().session.idle_timeout_secs / 4);
+    if now - auth.seen_at >= touch_after {
         auth.seen_at = now;
         session.insert(KEY, auth).await.map_err(session_error)?;
     }
