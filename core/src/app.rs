@@ -88,7 +88,7 @@ pub(crate) async fn start(
     let listener = web::server::bind(state.config().server.addr).await?;
     let addr = listener.addr;
     let stop = CancellationToken::new();
-    let mut running_jobs = jobs::spawn_all(&state, stop.child_token());
+    let mut running_jobs = jobs::spawn_all(&state, stop.child_token())?;
     let task = {
         let state = state.clone();
         let stop = stop.clone();
