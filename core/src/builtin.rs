@@ -1,13 +1,15 @@
 //! Core registers its own parts through the same `AppBuilder` the modules use, as module `core`,
 //! which is always built first.
 
+use std::time::Duration;
+
 use poem::handler;
 use poem::web::{Data, Html};
 
 use crate::module::{AppBuilder, Module};
 use crate::web::routing::get;
 use crate::web::{health, openapi, static_files};
-use crate::{AppState, Result};
+use crate::{AppState, Result, mail};
 
 pub(crate) struct Core;
 
@@ -24,7 +26,12 @@ impl Module for Core {
             .route("/api/openapi.json", get(openapi::document_json))
             .route("/api/openapi.yaml", get(openapi::document_yaml))
             .templates::<bureau_admin_ui::Templates>()
-            .static_files::<bureau_admin_ui::Static>();
+            .static_files::<bureau_admin_ui::Static>()
+            .configured_job(
+                "mail-outbox",
+                |config| Duration::from_millis(config.mail.poll_interval_ms),
+                |state| async move { mail::send_due(&state).await.map(drop) },
+            );
     }
 }
 

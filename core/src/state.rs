@@ -1,4 +1,5 @@
-//! What every handler can reach: configuration, the database pool, the registry and templates.
+//! What every handler can reach: configuration, the database pool, the registry, templates and
+//! the mail transport.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -7,6 +8,7 @@ use poem::web::Html;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
+use crate::mail::Transport;
 use crate::web::openapi::Documents;
 use crate::web::templates::Templates;
 use crate::{Config, Registry, Result};
@@ -21,11 +23,17 @@ struct Inner {
     registry: Registry,
     templates: Templates,
     openapi: Documents,
+    mail: Transport,
     schema_current: AtomicBool,
 }
 
 impl AppState {
-    pub(crate) fn new(config: Config, db: DatabaseConnection, registry: Registry) -> Self {
+    pub(crate) fn new(
+        config: Config,
+        db: DatabaseConnection,
+        registry: Registry,
+        mail: Transport,
+    ) -> Self {
         let templates = Templates::new(&registry, &config);
         let openapi = Documents::new(registry.openapi().clone(), &config.app.name);
         Self(Arc::new(Inner {
@@ -34,6 +42,7 @@ impl AppState {
             registry,
             templates,
             openapi,
+            mail,
             schema_current: AtomicBool::new(false),
         }))
     }
@@ -52,6 +61,11 @@ impl AppState {
 
     pub fn templates(&self) -> &Templates {
         &self.0.templates
+    }
+
+    /// Where the outbox worker sends mail (built from `[mail]` once per start).
+    pub fn mail_transport(&self) -> &Transport {
+        &self.0.mail
     }
 
     /// Renders a template into an HTML response body.
