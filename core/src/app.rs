@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::ConfigSource;
 use crate::module::Module;
 use crate::registry::{Endpoints, assemble};
-use crate::{AppState, Config, Error, Registry, Result, db, jobs, models, session, web};
+use crate::{AppState, Config, Error, Registry, Result, db, jobs, mail, models, session, web};
 
 /// Core plus the modules the composition root lists.
 pub struct App {
@@ -67,6 +67,8 @@ pub(crate) async fn start(
     endpoints: Endpoints,
     config: Config,
 ) -> Result<Server> {
+    // Before the database: a mail setting that cannot work stops the start with no side effects.
+    let mail = mail::Transport::from_config(&config)?;
     let prepare = config.database.migrate_on_start || config.app.load_demo_fixtures;
     // Without work to do at startup the pool connects lazily: the server comes up while the
     // database is still starting and /readyz says when it can serve.
@@ -84,7 +86,7 @@ pub(crate) async fn start(
         .await?;
     }
     let sessions = session::Store::new(&config, &db).await?;
-    let state = AppState::new(config, db, registry, sessions)?;
+    let state = AppState::new(config, db, registry, sessions, mail)?;
     let first_superuser = if state.config().app.load_demo_fixtures {
         crate::auth::users::ensure_first_superuser(&state).await?
     } else {
@@ -94,7 +96,7 @@ pub(crate) async fn start(
     let listener = web::server::bind(state.config().server.addr).await?;
     let addr = listener.addr;
     let stop = CancellationToken::new();
-    let mut running_jobs = jobs::spawn_all(&state, stop.child_token());
+    let mut running_jobs = jobs::spawn_all(&state, stop.child_token())?;
     let task = {
         let state = state.clone();
         let stop = stop.clone();

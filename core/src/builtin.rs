@@ -1,6 +1,8 @@
 //! Core registers its own parts through the same `AppBuilder` the modules use, as module `core`,
 //! which is always built first.
 
+use std::time::Duration;
+
 use poem::handler;
 use poem::web::Html;
 
@@ -8,7 +10,7 @@ use crate::module::{AppBuilder, Module};
 use crate::web::page::Page;
 use crate::web::routing::get;
 use crate::web::{health, openapi, static_files};
-use crate::{Result, auth, entities};
+use crate::{Result, auth, entities, mail};
 
 pub(crate) struct Core;
 
@@ -31,7 +33,17 @@ impl Module for Core {
             .model::<entities::casbin_rule::Entity>()
             .model::<entities::outbox::Entity>()
             .templates::<bureau_admin_ui::Templates>()
-            .static_files::<bureau_admin_ui::Static>();
+            .static_files::<bureau_admin_ui::Static>()
+            .configured_job(
+                "mail-outbox",
+                |config| Duration::from_millis(config.mail.poll_interval_ms),
+                |state| async move { mail::send_due(&state).await.map(drop) },
+            )
+            .configured_job(
+                "account-cleanup",
+                |config| Duration::from_secs(config.session.cleanup_interval_secs),
+                |state| async move { auth::cleanup::run(&state).await },
+            );
         auth::register_pages(app);
     }
 }

@@ -11,16 +11,16 @@ use rust_embed::RustEmbed;
 use sea_orm::EntityTrait;
 use serde::de::DeserializeOwned;
 
-use crate::AppState;
 use crate::admin::AdminPanel;
 use crate::config::ConfigSection;
-use crate::jobs::Job;
+use crate::jobs::{Every, Job};
 use crate::models::{Fixture, ModelInfo};
 use crate::rbac::Policy;
 use crate::web::assets::Assets;
 use crate::web::nav::NavEntry;
 use crate::web::openapi::ApiService;
 use crate::web::routing::{Methods, PageRoute};
+use crate::{AppState, Config};
 
 pub use bureau_migrations::MigrationSet;
 
@@ -207,8 +207,27 @@ impl AppBuilder {
         } else {
             self.parts
                 .jobs
-                .push(Job::new(self.module, name, every, job));
+                .push(Job::new(self.module, name, Every::Fixed(every), job));
         }
+        self
+    }
+
+    /// Like [`job`](Self::job), but the interval comes from the configuration, which is loaded only
+    /// after every module is built: `app.configured_job("sweep", |config| ..., sweep)`. The app
+    /// refuses to start when it comes out as zero.
+    pub fn configured_job<F, Fut>(
+        &mut self,
+        name: &'static str,
+        every: fn(&Config) -> Duration,
+        job: F,
+    ) -> &mut Self
+    where
+        F: Fn(AppState) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = crate::Result<()>> + Send + 'static,
+    {
+        self.parts
+            .jobs
+            .push(Job::new(self.module, name, Every::Configured(every), job));
         self
     }
 

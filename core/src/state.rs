@@ -1,4 +1,5 @@
-//! What every handler can reach: configuration, the database pool, the registry and templates.
+//! What every handler can reach: configuration, the database pool, the registry, templates and
+//! the mail transport.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -8,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 use crate::auth::{JwtKeys, Passwords};
+use crate::mail::Transport;
 use crate::session;
 use crate::web::openapi::Documents;
 use crate::web::templates::Templates;
@@ -26,6 +28,7 @@ struct Inner {
     passwords: Passwords,
     jwt: JwtKeys,
     sessions: session::Store,
+    mail: Transport,
     schema_current: AtomicBool,
 }
 
@@ -35,6 +38,7 @@ impl AppState {
         db: DatabaseConnection,
         registry: Registry,
         sessions: session::Store,
+        mail: Transport,
     ) -> Result<Self> {
         let templates = Templates::new(&registry, &config);
         let openapi = Documents::new(registry.openapi().clone(), &config.app.name);
@@ -49,6 +53,7 @@ impl AppState {
             passwords,
             jwt,
             sessions,
+            mail,
             schema_current: AtomicBool::new(false),
         })))
     }
@@ -67,6 +72,11 @@ impl AppState {
 
     pub fn templates(&self) -> &Templates {
         &self.0.templates
+    }
+
+    /// Where the outbox worker sends mail (built from `[mail]` once per start).
+    pub fn mail_transport(&self) -> &Transport {
+        &self.0.mail
     }
 
     /// Renders a template into an HTML response body.

@@ -20,10 +20,15 @@ async fn logged_in(app: &TestApp, username: &str) -> Browser {
         email_verified: true,
         ..Default::default()
     };
-    users::create(app.state().db(), app.state(), &new).await.unwrap();
+    users::create(app.state().db(), app.state(), &new)
+        .await
+        .unwrap();
     let browser = Browser::new(app);
     let response = browser
-        .fill("/accounts/login/", &[("login", username), ("password", PASSWORD)])
+        .fill(
+            "/accounts/login/",
+            &[("login", username), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(response.status(), 303);
     browser
@@ -54,8 +59,8 @@ async fn a_session_ends_at_its_absolute_lifetime_however_active() {
 
 #[tokio::test]
 async fn sessions_can_live_in_redis_and_survive_a_restart() {
-    let redis_url =
-        std::env::var("BUREAU_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let redis_url = std::env::var("BUREAU_TEST_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
     let (app, probe) = spawn_with(|s| {
         s.var("BUREAU_SESSION__STORE", "redis")
             .var("BUREAU_SESSION__REDIS_URL", &redis_url)
@@ -71,15 +76,23 @@ async fn sessions_can_live_in_redis_and_survive_a_restart() {
         .query_async(&mut redis)
         .await
         .unwrap();
-    assert!(ttl > 0, "the session key expires in Redis itself (ttl {ttl})");
-    let rows = session::Entity::find().count(app.state().db()).await.unwrap();
+    assert!(
+        ttl > 0,
+        "the session key expires in Redis itself (ttl {ttl})"
+    );
+    let rows = session::Entity::find()
+        .count(app.state().db())
+        .await
+        .unwrap();
     assert_eq!(rows, 0, "nothing in the database store");
 
     let app = app.restart(&crate::support::app_with(&probe)).await;
     browser.visit(&app);
     assert_eq!(browser.get("/accounts/profile/").await.status(), 200);
 
-    browser.submit("/accounts/profile/", "/accounts/logout/", &[]).await;
+    browser
+        .submit("/accounts/profile/", "/accounts/logout/", &[])
+        .await;
     let exists: bool = redis::cmd("EXISTS")
         .arg(format!("bureau:session:{id}"))
         .query_async(&mut redis)
@@ -94,13 +107,19 @@ async fn production_cookies_are_secure() {
         s.var("BUREAU_APP__PROFILE", "production")
             .var("BUREAU_APP__DEBUG", "false")
             .var("BUREAU_SERVER__ALLOWED_HOSTS", "127.0.0.1")
-            .var("BUREAU_SECURITY__SECRET_KEY", "a-production-secret-key-with-enough-entropy-0123456789")
+            .var(
+                "BUREAU_SECURITY__SECRET_KEY",
+                "a-production-secret-key-with-enough-entropy-0123456789",
+            )
             .var("BUREAU_AUTH__PASSWORD_MEMORY_KIB", "19456")
             .var("BUREAU_AUTH__PASSWORD_ITERATIONS", "2")
     })
     .await;
     let response = app.get("/accounts/login/").await;
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
         assert!(cookie.contains(attribute), "{cookie}");
     }
@@ -115,7 +134,37 @@ async fn production_refuses_a_password_cost_below_owasp() {
         .var("BUREAU_APP__PROFILE", "production")
         .var("BUREAU_APP__DEBUG", "false")
         .var("BUREAU_SERVER__ALLOWED_HOSTS", "example.com")
-        .var("BUREAU_SECURITY__SECRET_KEY", "a-production-secret-key-with-enough-entropy-0123456789");
+        .var(
+            "BUREAU_SECURITY__SECRET_KEY",
+            "a-production-secret-key-with-enough-entropy-0123456789",
+        );
     let error = app.config(&source).unwrap_err().to_string();
-    assert!(error.contains("below OWASP's minimum for argon2id"), "{error}");
+    assert!(
+        error.contains("below OWASP's minimum for argon2id"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn the_cleanup_job_deletes_expired_sessions() {
+    let (app, _) = spawn_with(|s| {
+        s.var("BUREAU_SESSION__IDLE_TIMEOUT_SECS", "1")
+            .var("BUREAU_SESSION__CLEANUP_INTERVAL_SECS", "1")
+    })
+    .await;
+    let _browser = logged_in(&app, "yara").await;
+    let count = || async {
+        session::Entity::find()
+            .count(app.state().db())
+            .await
+            .unwrap()
+    };
+    assert!(count().await >= 1);
+    for _ in 0..50 {
+        if count().await == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("expired sessions were not deleted");
 }

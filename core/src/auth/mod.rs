@@ -2,6 +2,7 @@
 //! single-use tokens, API tokens (JWT), and the account pages and auth API built on them.
 
 mod api;
+pub mod cleanup;
 mod jwt;
 pub mod lockout;
 mod pages;
@@ -14,7 +15,6 @@ pub mod validation;
 pub(crate) use api::AuthApi;
 pub use api::{ApiAuth, BearerAuth, SessionAuth};
 pub use jwt::Keys as JwtKeys;
-pub use jwt::delete_expired as delete_expired_token_families;
 pub(crate) use pages::register as register_pages;
 pub use password::Passwords;
 pub use session_auth::current_user;

@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use super::{SUPERUSER_PASSWORD_VAR, with_database};
 use crate::auth::users::{self, NewUser};
 use crate::session;
-use crate::{AppState, Config, Error, FieldErrors, Registry, Result};
+use crate::{AppState, Config, Error, FieldErrors, Registry, Result, mail};
 
 pub(super) struct Answers {
     username: String,
@@ -89,7 +89,8 @@ pub(super) async fn create(
 ) -> Result<()> {
     with_database(&config.clone(), async |db| {
         let sessions = session::Store::Database(session::DatabaseStore::new(db.clone()));
-        let state = AppState::new(config, db.clone(), registry, sessions)?;
+        let mail = mail::Transport::from_config(&config)?;
+        let state = AppState::new(config, db.clone(), registry, sessions, mail)?;
         let new = NewUser {
             username: answers.username.trim().to_owned(),
             email: answers.email.trim().to_owned(),

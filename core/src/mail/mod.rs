@@ -1,12 +1,18 @@
 //! Mail: messages rendered from templates are written to the outbox (`core_outbox`) in the
 //! caller's transaction, so a change and the mail it causes commit or roll back together; the
-//! outbox worker sends them later, with retries.
+//! outbox worker (`outbox`) sends them later through the configured `transport`, with retries.
+
+mod outbox;
+mod transport;
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde::Serialize;
 
-use crate::entities::outbox;
+use crate::entities;
 use crate::{AppState, Error, Result};
+
+pub use outbox::send_due;
+pub use transport::Transport;
 
 /// Renders `<template>.subject.txt`, `<template>.txt` and, when it exists, `<template>.html` with
 /// `context`, and queues the message to `to` on `db` (pass the transaction of the change that
@@ -37,12 +43,12 @@ pub async fn enqueue(
         ));
     }
     let now = chrono::Utc::now().fixed_offset();
-    outbox::ActiveModel {
+    entities::outbox::ActiveModel {
         recipient: Set(to.to_owned()),
         subject: Set(subject),
         text_body: Set(text),
         html_body: Set(html),
-        status: Set(outbox::PENDING.to_owned()),
+        status: Set(entities::outbox::PENDING.to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_until: Set(None),

@@ -1,0 +1,258 @@
+//! The outbox worker: sends due messages from `core_outbox`, retries failures with exponential
+//! backoff, and gives up after `mail.max_attempts`.
+//!
+//! Every instance runs it. A row is sent only by the instance that *claimed* it with a
+//! conditional UPDATE that exactly one instance can win, so a message is never sent twice while
+//! its claim holds; a claim expires (a lease) so a crashed instance's messages are sent later.
+//!
+//! Timestamps are always written in UTC: SQLite stores them as RFC 3339 text and compares text, so
+//! one offset keeps text order and time order the same.
+
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, TimeDelta, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::entities::outbox::{self, Column, Entity as Outbox};
+use crate::{AppState, Error, Result};
+
+/// Rows looked at per run; the rest wait for the next tick, so one run stays short.
+const BATCH: u64 = 20;
+/// Backoff doubles per failure up to this exponent, and never waits longer than a day, so a long
+/// outage is retried daily rather than weeks later (and times stay within every backend's range).
+const MAX_BACKOFF_EXPONENT: u32 = 16;
+const MAX_RETRY_DELAY_SECS: i64 = 24 * 60 * 60;
+/// However long `mail.smtp_timeout_secs` is, one send gives up after an hour.
+const MAX_SEND_SECS: u64 = 60 * 60;
+
+/// Sends the messages that are due, one claim at a time. Returns how many were sent.
+pub async fn send_due(state: &AppState) -> Result<usize> {
+    let db = state.db();
+    let now = utc_now();
+    let due = Outbox::find()
+        .filter(is_due(now))
+        .order_by_asc(Column::NextAttemptAt)
+        .order_by_asc(Column::Id)
+        .limit(BATCH)
+        .all(db)
+        .await?;
+    let mut sent = 0;
+    for row in due {
+        // Another instance may have claimed it since the SELECT; then it is theirs.
+        if let Some(claim) = claim(db, state, row.id).await?
+            && deliver(db, state, &row, &claim).await?
+        {
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+/// Pending, its time has come, and no live claim on it.
+fn is_due(now: DateTime<FixedOffset>) -> Condition {
+    Condition::all()
+        .add(Column::Status.eq(outbox::PENDING))
+        .add(Column::NextAttemptAt.lte(now))
+        .add(
+            Condition::any()
+                .add(Column::ClaimedUntil.is_null())
+                .add(Column::ClaimedUntil.lt(now)),
+        )
+}
+
+/// How long one send may take, and how long a claim lasts. lettre's timeout bounds each SMTP
+/// command, and a send is several (connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA); the lease
+/// outlasts the whole send so that no other instance can claim a message still being sent.
+fn send_limit(state: &AppState) -> Duration {
+    let secs = state.config().mail.smtp_timeout_secs.saturating_mul(8);
+    Duration::from_secs(secs.min(MAX_SEND_SECS))
+}
+
+fn lease(state: &AppState) -> TimeDelta {
+    // send_limit is at most MAX_SEND_SECS, so the conversion cannot fail.
+    let secs = i64::try_from(send_limit(state).as_secs()).unwrap_or(MAX_SEND_SECS as i64);
+    TimeDelta::seconds(secs + 60)
+}
+
+/// Claims row `id` for this run; `None` when another instance holds it or it is no longer due.
+async fn claim(db: &impl ConnectionTrait, state: &AppState, id: i64) -> Result<Option<String>> {
+    let now = utc_now();
+    let token = claim_token()?;
+    let claimed = Outbox::update_many()
+        .col_expr(Column::ClaimToken, Expr::value(token.clone()))
+        .col_expr(Column::ClaimedUntil, Expr::value(now + lease(state)))
+        .filter(Column::Id.eq(id))
+        .filter(is_due(now))
+        .exec(db)
+        .await?;
+    Ok((claimed.rows_affected == 1).then_some(token))
+}
+
+/// Builds and sends one claimed message and records the outcome. Returns whether it was sent.
+async fn deliver(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    row: &outbox::Model,
+    claim: &str,
+) -> Result<bool> {
+    let transport = state.mail_transport();
+    let attempt = row.attempts.saturating_add(1);
+    let message = transport.message(
+        &row.recipient,
+        &row.subject,
+        &row.text_body,
+        row.html_body.as_deref(),
+    );
+    let message = match message {
+        Ok(message) => message,
+        Err(error) => {
+            // A recipient that is not an address will not become one: no point in retrying.
+            tracing::error!(outbox_id = row.id, %error, "mail cannot be sent; giving up");
+            record_failure(db, row.id, claim, attempt, &error.to_string(), None).await?;
+            return Ok(false);
+        }
+    };
+    let limit = send_limit(state);
+    let sent = match tokio::time::timeout(limit, transport.send(message)).await {
+        Ok(sent) => sent,
+        Err(_) => Err(Error::Internal(format!(
+            "sending to {} took longer than {} s",
+            transport.target(),
+            limit.as_secs()
+        ))),
+    };
+    match sent {
+        Ok(()) => {
+            let now = utc_now();
+            let recorded = Outbox::update_many()
+                .col_expr(Column::Status, Expr::value(outbox::SENT))
+                .col_expr(Column::SentAt, Expr::value(Some(now)))
+                .col_expr(Column::Attempts, Expr::value(attempt))
+                .col_expr(
+                    Column::ClaimedUntil,
+                    Expr::value(None::<DateTime<FixedOffset>>),
+                )
+                .col_expr(Column::ClaimToken, Expr::value(None::<String>))
+                .filter(Column::Id.eq(row.id))
+                .filter(Column::ClaimToken.eq(claim))
+                .exec(db)
+                .await?;
+            if recorded.rows_affected == 1 {
+                tracing::info!(outbox_id = row.id, attempt, "mail sent");
+            } else {
+                lost_claim(row.id);
+            }
+            Ok(true)
+        }
+        Err(error) => {
+            let error = error.to_string();
+            let max = state.config().mail.max_attempts;
+            if attempt >= max {
+                tracing::error!(outbox_id = row.id, attempt, %error, "mail not sent; giving up");
+                record_failure(db, row.id, claim, attempt, &error, None).await?;
+            } else {
+                let delay = retry_delay(state.config().mail.retry_base_secs, attempt);
+                let retry_at = utc_now() + delay;
+                tracing::warn!(outbox_id = row.id, attempt, %retry_at, %error, "mail not sent; will retry");
+                record_failure(db, row.id, claim, attempt, &error, Some(retry_at)).await?;
+            }
+            Ok(false)
+        }
+    }
+}
+
+/// Records a failed attempt and releases the claim: pending again from `retry_at`, or failed for
+/// good without one.
+async fn record_failure(
+    db: &impl ConnectionTrait,
+    id: i64,
+    claim: &str,
+    attempt: i32,
+    error: &str,
+    retry_at: Option<DateTime<FixedOffset>>,
+) -> Result<()> {
+    let mut update = Outbox::update_many()
+        .col_expr(Column::Attempts, Expr::value(attempt))
+        .col_expr(Column::LastError, Expr::value(Some(error.to_owned())))
+        .col_expr(
+            Column::ClaimedUntil,
+            Expr::value(None::<DateTime<FixedOffset>>),
+        )
+        .col_expr(Column::ClaimToken, Expr::value(None::<String>));
+    update = match retry_at {
+        Some(at) => update.col_expr(Column::NextAttemptAt, Expr::value(at)),
+        None => update.col_expr(Column::Status, Expr::value(outbox::FAILED)),
+    };
+    let recorded = update
+        .filter(Column::Id.eq(id))
+        .filter(Column::ClaimToken.eq(claim))
+        .exec(db)
+        .await?;
+    if recorded.rows_affected != 1 {
+        lost_claim(id);
+    }
+    Ok(())
+}
+
+/// Our claim expired and another instance took the row: the lease is shorter than a send took.
+fn lost_claim(id: i64) {
+    tracing::warn!(
+        outbox_id = id,
+        "the outbox claim expired while sending; another instance may send this message again"
+    );
+}
+
+/// `retry_base_secs * 2^(attempt - 1)`, capped.
+fn retry_delay(base_secs: i64, attempt: i32) -> TimeDelta {
+    let exponent = u32::try_from(attempt.saturating_sub(1))
+        .unwrap_or(0)
+        .min(MAX_BACKOFF_EXPONENT);
+    let secs = base_secs
+        .saturating_mul(1_i64 << exponent)
+        .clamp(0, MAX_RETRY_DELAY_SECS);
+    TimeDelta::seconds(secs)
+}
+
+fn utc_now() -> DateTime<FixedOffset> {
+    Utc::now().fixed_offset()
+}
+
+/// 16 random bytes as 32 hex digits (the column's width): unique per claim, so an instance can
+/// tell its own claim from a newer one on the same row.
+fn claim_token() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::Internal(format!("no randomness for an outbox claim: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mail_retry_delay_doubles_from_the_base_and_is_capped() {
+        assert_eq!(retry_delay(30, 1), TimeDelta::seconds(30));
+        assert_eq!(retry_delay(30, 2), TimeDelta::seconds(60));
+        assert_eq!(retry_delay(30, 4), TimeDelta::seconds(240));
+        assert_eq!(
+            retry_delay(30, 40),
+            TimeDelta::seconds(MAX_RETRY_DELAY_SECS)
+        );
+        assert_eq!(
+            retry_delay(i64::MAX, 3),
+            TimeDelta::seconds(MAX_RETRY_DELAY_SECS)
+        );
+        assert_eq!(retry_delay(5, 0), TimeDelta::seconds(5));
+    }
+
+    #[test]
+    fn mail_claim_tokens_fit_the_column_and_differ() {
+        let (a, b) = (claim_token().unwrap(), claim_token().unwrap());
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
+    }
+}
