@@ -7,7 +7,7 @@ use poem::web::{Data, Html};
 use crate::module::{AppBuilder, Module};
 use crate::web::routing::get;
 use crate::web::{health, openapi, static_files};
-use crate::{AppState, Result};
+use crate::{AppState, Result, rbac};
 
 pub(crate) struct Core;
 
@@ -25,6 +25,7 @@ impl Module for Core {
             .route("/api/openapi.yaml", get(openapi::document_yaml))
             .templates::<bureau_admin_ui::Templates>()
             .static_files::<bureau_admin_ui::Static>();
+        rbac::register(app);
     }
 }
 

@@ -7,6 +7,7 @@ use poem::web::Html;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
+use crate::rbac::Rbac;
 use crate::web::openapi::Documents;
 use crate::web::templates::Templates;
 use crate::{Config, Registry, Result};
@@ -22,12 +23,14 @@ struct Inner {
     templates: Templates,
     openapi: Documents,
     schema_current: AtomicBool,
+    rbac: Rbac,
 }
 
 impl AppState {
     pub(crate) fn new(config: Config, db: DatabaseConnection, registry: Registry) -> Self {
         let templates = Templates::new(&registry, &config);
         let openapi = Documents::new(registry.openapi().clone(), &config.app.name);
+        let rbac = Rbac::new(db.clone());
         Self(Arc::new(Inner {
             config,
             db,
@@ -35,6 +38,7 @@ impl AppState {
             templates,
             openapi,
             schema_current: AtomicBool::new(false),
+            rbac,
         }))
     }
 
@@ -48,6 +52,11 @@ impl AppState {
 
     pub fn registry(&self) -> &Registry {
         &self.0.registry
+    }
+
+    /// Permission checks (`state.rbac().require(...)`) and changes to roles and grants.
+    pub fn rbac(&self) -> &Rbac {
+        &self.0.rbac
     }
 
     pub fn templates(&self) -> &Templates {

@@ -109,7 +109,10 @@ async fn admin_panels_policies_fixtures_and_jobs_are_in_the_registry() {
             .contains(&("probe", Policy::inherit("probe_editor", "probe_viewer")))
     );
     assert_eq!(registry.fixture_names(), ["probe/demo"]);
-    assert_eq!(registry.job_names(), ["probe/count-notes"]);
+    assert_eq!(
+        registry.job_names(),
+        ["core/rbac-refresh", "probe/count-notes"]
+    );
 }
 
 #[tokio::test]
