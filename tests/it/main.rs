@@ -7,5 +7,6 @@ mod conflicts;
 mod http;
 mod modules;
 mod probe;
+mod rbac;
 mod shutdown;
 mod support;
