@@ -11,7 +11,9 @@ use tokio_util::sync::CancellationToken;
 use crate::config::ConfigSource;
 use crate::module::Module;
 use crate::registry::{Endpoints, assemble};
-use crate::{AppState, Config, Error, Registry, Result, db, jobs, mail, models, session, web};
+use crate::{
+    AppState, Config, Error, Registry, Result, db, jobs, mail, models, rbac, session, web,
+};
 
 /// Core plus the modules the composition root lists.
 pub struct App {
@@ -78,6 +80,8 @@ pub(crate) async fn start(
             if config.database.migrate_on_start {
                 db::migrate::up(&db, &registry, None).await?;
             }
+            // Before the fixtures, so demo data can name the default roles.
+            rbac::seed_when_current(&db, &registry).await?;
             if config.app.load_demo_fixtures {
                 models::load_demo_fixtures(&db, &registry).await?;
             }

@@ -10,7 +10,7 @@ use crate::module::{AppBuilder, Module};
 use crate::web::page::Page;
 use crate::web::routing::get;
 use crate::web::{health, openapi, static_files};
-use crate::{Result, auth, entities, mail};
+use crate::{Result, auth, entities, mail, rbac};
 
 pub(crate) struct Core;
 
@@ -45,6 +45,7 @@ impl Module for Core {
                 |state| async move { auth::cleanup::run(&state).await },
             );
         auth::register_pages(app);
+        rbac::register(app);
     }
 }
 

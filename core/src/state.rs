@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::auth::{JwtKeys, Passwords};
 use crate::mail::Transport;
+use crate::rbac::Rbac;
 use crate::session;
 use crate::web::openapi::Documents;
 use crate::web::templates::Templates;
@@ -30,6 +31,7 @@ struct Inner {
     sessions: session::Store,
     mail: Transport,
     schema_current: AtomicBool,
+    rbac: Rbac,
 }
 
 impl AppState {
@@ -44,6 +46,7 @@ impl AppState {
         let openapi = Documents::new(registry.openapi().clone(), &config.app.name);
         let passwords = Passwords::new(&config.auth)?;
         let jwt = JwtKeys::new(config.security.secret_key.expose());
+        let rbac = Rbac::new(db.clone());
         Ok(Self(Arc::new(Inner {
             config,
             db,
@@ -55,6 +58,7 @@ impl AppState {
             sessions,
             mail,
             schema_current: AtomicBool::new(false),
+            rbac,
         })))
     }
 
@@ -68,6 +72,11 @@ impl AppState {
 
     pub fn registry(&self) -> &Registry {
         &self.0.registry
+    }
+
+    /// Permission checks (`state.rbac().require(...)`) and changes to roles and grants.
+    pub fn rbac(&self) -> &Rbac {
+        &self.0.rbac
     }
 
     pub fn templates(&self) -> &Templates {

@@ -11,6 +11,7 @@ mod http;
 mod mail;
 mod modules;
 mod probe;
+mod rbac;
 mod sessions;
 mod shutdown;
 mod smtp;

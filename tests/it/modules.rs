@@ -114,6 +114,7 @@ async fn admin_panels_policies_fixtures_and_jobs_are_in_the_registry() {
         [
             "core/mail-outbox",
             "core/account-cleanup",
+            "core/rbac-refresh",
             "probe/count-notes"
         ]
     );

@@ -75,6 +75,18 @@ pub fn html(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// Waits until the async `condition` holds, failing after `limit`.
+pub async fn eventually_async(limit: Duration, mut condition: impl AsyncFnMut() -> bool) {
+    let start = Instant::now();
+    while !condition().await {
+        assert!(
+            start.elapsed() < limit,
+            "condition not reached within {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Waits until `condition` holds, failing after `limit`.
 pub async fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) {
     let start = Instant::now();

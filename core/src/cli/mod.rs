@@ -11,7 +11,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 use crate::app::{shutdown_signal, start};
 use crate::config::ConfigSource;
 use crate::registry::Endpoints;
-use crate::{App, Config, Error, Registry, Result, db, models};
+use crate::{App, Config, Error, Registry, Result, db, models, rbac};
 
 mod superuser;
 
@@ -242,7 +242,11 @@ async fn migrate(
     with_database(config, async |db| match action {
         Migrate::Up { steps } => {
             let before = db::migrate::pending(db, registry).await?;
-            db::with_startup_lock(db, url, db::migrate::up(db, registry, steps)).await?;
+            db::with_startup_lock(db, url, async {
+                db::migrate::up(db, registry, steps).await?;
+                rbac::seed_when_current(db, registry).await
+            })
+            .await?;
             let after = db::migrate::pending(db, registry).await?;
             writeln!(
                 out,
@@ -275,8 +279,11 @@ async fn migrate(
                     "not confirmed; nothing was changed (pass --yes to skip the question)".into(),
                 ));
             }
-            db::with_startup_lock(db, url, db::migrate::fresh(db, &config.database, registry))
-                .await?;
+            db::with_startup_lock(db, url, async {
+                db::migrate::fresh(db, &config.database, registry).await?;
+                rbac::seed_when_current(db, registry).await
+            })
+            .await?;
             let applied = applied_count(db, registry).await?;
             writeln!(
                 out,

@@ -3,6 +3,13 @@
 
 use std::fmt;
 
+/// Longest role name: `core_role.name` holds 64 characters.
+pub(crate) const ROLE_MAX: usize = 64;
+/// Longest object or action: `core_casbin_rule` values hold 100 characters.
+pub(crate) const VALUE_MAX: usize = 100;
+/// Longest rule as text: `core_policy_seed.rule`, which records seeded defaults, holds 190.
+const SEED_KEY_MAX: usize = 190;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Policy {
     Allow {
@@ -42,32 +49,84 @@ impl Policy {
         }
     }
 
-    pub(crate) fn validate(&self) -> Result<(), String> {
-        let names = match self {
+    /// The roles this rule names, which get a `core_role` row when it is seeded.
+    pub(crate) fn roles(&self) -> Vec<&str> {
+        match self {
+            Self::Allow { role, .. } => vec![role],
+            Self::Inherit { role, parent } => vec![role, parent],
+        }
+    }
+
+    /// The rule as casbin stores it: its ptype and values.
+    pub(crate) fn casbin_rule(&self) -> (&'static str, Vec<String>) {
+        match self {
             Self::Allow {
                 role,
                 object,
                 action,
-            } => {
-                let valid_object = object
-                    .split_once('.')
-                    .is_some_and(|(module, entity)| is_name(module) && is_name(entity));
-                if !valid_object {
-                    return Err(format!("policy {self}: object must be `<module>.<entity>`"));
-                }
-                vec![("role", role), ("action", action)]
-            }
-            Self::Inherit { role, parent } => vec![("role", role), ("parent role", parent)],
+            } => ("p", vec![role.clone(), object.clone(), action.clone()]),
+            Self::Inherit { role, parent } => ("g", vec![role.clone(), parent.clone()]),
+        }
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        let checked = match self {
+            Self::Allow {
+                role,
+                object,
+                action,
+            } => check_role(role)
+                .and_then(|()| check_object(object))
+                .and_then(|()| check_action(action)),
+            Self::Inherit { role, parent } => check_role(role).and_then(|()| check_role(parent)),
         };
-        for (what, name) in names {
-            if !is_name(name) {
-                return Err(format!(
-                    "policy {self}: {what} `{name}` must be lowercase letters, digits and `_`"
-                ));
-            }
+        checked.map_err(|message| format!("policy {self}: {message}"))?;
+        // The seed record keys the rule by its text, so a default can be recorded as written.
+        if self.to_string().len() > SEED_KEY_MAX {
+            return Err(format!(
+                "policy {self}: longer than {SEED_KEY_MAX} characters as text"
+            ));
         }
         Ok(())
     }
+}
+
+/// A role name: lowercase letters, digits and `_`, at most [`ROLE_MAX`] characters.
+pub(crate) fn check_role(role: &str) -> Result<(), String> {
+    check_name("role", role, ROLE_MAX)
+}
+
+/// An object: `<module>.<entity>`.
+pub(crate) fn check_object(object: &str) -> Result<(), String> {
+    let valid = object
+        .split_once('.')
+        .is_some_and(|(module, entity)| is_name(module) && is_name(entity));
+    if !valid {
+        return Err(format!("object `{object}` must be `<module>.<entity>`"));
+    }
+    if object.len() > VALUE_MAX {
+        return Err(format!(
+            "object `{object}` is longer than {VALUE_MAX} characters"
+        ));
+    }
+    Ok(())
+}
+
+/// An action: `view`, `add`, `change`, `delete` or a custom one such as `refund`.
+pub(crate) fn check_action(action: &str) -> Result<(), String> {
+    check_name("action", action, VALUE_MAX)
+}
+
+fn check_name(what: &str, name: &str, max: usize) -> Result<(), String> {
+    if !is_name(name) {
+        return Err(format!(
+            "{what} `{name}` must be lowercase letters, digits and `_`"
+        ));
+    }
+    if name.len() > max {
+        return Err(format!("{what} `{name}` is longer than {max} characters"));
+    }
+    Ok(())
 }
 
 fn is_name(s: &str) -> bool {

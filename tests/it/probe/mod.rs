@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use bureau_core::poem::web::Data;
+use bureau_core::entities::user;
+use bureau_core::poem::web::{Data, Query};
 use bureau_core::poem::{Body, handler};
 use bureau_core::poem_openapi::payload::Json;
 use bureau_core::poem_openapi::{Object, OpenApi};
@@ -125,6 +126,8 @@ pub const DEMO: &str = r#"[
 pub struct Probe {
     pub job_runs: Arc<AtomicUsize>,
     pub slow_started: Arc<Notify>,
+    /// Default rules registered besides the probe's own, as a newer version of a module would.
+    pub extra_policies: Vec<Policy>,
 }
 
 impl Module for Probe {
@@ -162,6 +165,12 @@ impl Module for Probe {
             )
             .policy(Policy::allow("probe_editor", "probe.note", "change"))
             .policy(Policy::inherit("probe_editor", "probe_viewer"))
+            // Grants to core's default roles, for the RBAC matrix: `store_manager` sees notes
+            // through `staff` and has a custom action of its own.
+            .policy(Policy::allow("staff", "probe.note", "view"))
+            .policy(Policy::allow("store_manager", "probe.note", "refund"))
+            .policy(Policy::allow("customer", "probe.note", "add"))
+            .route("/probe/rbac-check", get(rbac_check))
             .fixture("demo", DEMO)
             .templates::<Templates>()
             .static_files::<Static>()
@@ -179,7 +188,35 @@ impl Module for Probe {
                 },
             )
             .config_section::<ProbeConfig>("probe");
+        for policy in &self.extra_policies {
+            app.policy(policy.clone());
+        }
     }
+}
+
+#[derive(Deserialize)]
+struct RbacCheck {
+    user: i64,
+    object: String,
+    action: String,
+}
+
+/// Test-only: answers 200 when user `user` may do `action` on `object`, else whatever
+/// `Rbac::require` refuses with (403), as a real handler would.
+#[handler]
+async fn rbac_check(
+    state: Data<&AppState>,
+    Query(check): Query<RbacCheck>,
+) -> bureau_core::Result<&'static str> {
+    let user = user::Entity::find_by_id(check.user)
+        .one(state.db())
+        .await?
+        .ok_or(bureau_core::Error::NotFound)?;
+    state
+        .rbac()
+        .require(state.db(), &user, &check.object, &check.action)
+        .await?;
+    Ok("allowed")
 }
 
 #[handler]
