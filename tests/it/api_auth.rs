@@ -265,3 +265,47 @@ async fn api_logins_count_towards_the_lockout() {
             .contains("Too many failed login attempts")
     );
 }
+
+#[tokio::test]
+async fn a_login_upgrades_a_hash_made_with_an_older_cost() {
+    let (app, probe) = spawn().await;
+    user(&app, "tess").await;
+    let stored = || async {
+        users::find_by_login(app.state().db(), "tess")
+            .await
+            .unwrap()
+            .unwrap()
+            .password
+    };
+    let before = stored().await;
+    assert!(before.contains("m=1024,t=1,p=1"), "{before}");
+
+    let app = TestApp {
+        source: app
+            .source
+            .clone()
+            .var("BUREAU_AUTH__PASSWORD_MEMORY_KIB", "2048")
+            .var("BUREAU_AUTH__PASSWORD_ITERATIONS", "2"),
+        ..app
+    }
+    .restart(&crate::support::app_with(&probe))
+    .await;
+    tokens(&app, "tess").await;
+    let after = users::find_by_login(app.state().db(), "tess")
+        .await
+        .unwrap()
+        .unwrap()
+        .password;
+    assert!(
+        after.starts_with("$argon2id$") && after.contains("m=2048,t=2,p=1"),
+        "{after}"
+    );
+    // The new hash still opens the account, and is left alone next time.
+    tokens(&app, "tess").await;
+    let again = users::find_by_login(app.state().db(), "tess")
+        .await
+        .unwrap()
+        .unwrap()
+        .password;
+    assert_eq!(again, after);
+}

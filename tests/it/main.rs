@@ -4,6 +4,7 @@
 mod accounts;
 mod api_auth;
 mod browser;
+mod chromium;
 mod cli;
 mod config;
 mod conflicts;
