@@ -45,12 +45,28 @@ pub(crate) async fn connect(config: &DatabaseConfig, eager: bool) -> Result<Data
             .foreign_keys(true)
             .busy_timeout(busy_timeout)
     });
-    Database::connect(options)
-        .await
-        .map_err(|source| Error::Connect {
-            url: url.redacted(),
-            source,
-        })
+    // Instances starting together on a new SQLite file race to switch it to WAL, and SQLite
+    // answers the losers "database is locked" at once rather than through the busy timeout; they
+    // try again until the busy timeout has passed.
+    let started = std::time::Instant::now();
+    loop {
+        match Database::connect(options.clone()).await {
+            Ok(db) => return Ok(db),
+            Err(source)
+                if url.sqlite_path().is_some()
+                    && source.to_string().contains("database is locked")
+                    && started.elapsed() < busy_timeout =>
+            {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            Err(source) => {
+                return Err(Error::Connect {
+                    url: url.redacted(),
+                    source,
+                });
+            }
+        }
+    }
 }
 
 /// `SELECT 1`, bounded in time so a hung database cannot hang the caller.
