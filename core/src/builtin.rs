@@ -6,11 +6,12 @@ use std::time::Duration;
 use poem::handler;
 use poem::web::Html;
 
+use crate::admin::AdminPanel;
 use crate::module::{AppBuilder, Module};
 use crate::web::page::Page;
 use crate::web::routing::get;
 use crate::web::{health, openapi, static_files};
-use crate::{Result, auth, entities, mail, rbac};
+use crate::{Result, admin, auth, entities, mail, rbac};
 
 pub(crate) struct Core;
 
@@ -27,11 +28,70 @@ impl Module for Core {
             .route("/api/openapi.json", get(openapi::document_json))
             .route("/api/openapi.yaml", get(openapi::document_yaml))
             .api("/api/auth", auth::AuthApi)
-            .model::<entities::user::Entity>()
-            .model::<entities::role::Entity>()
-            .model::<entities::user_role::Entity>()
-            .model::<entities::casbin_rule::Entity>()
-            .model::<entities::outbox::Entity>()
+            .admin(
+                AdminPanel::of::<entities::user::Entity>()
+                    .label("users")
+                    .list_display([
+                        "username",
+                        "email",
+                        "is_staff",
+                        "is_active",
+                        "date_joined",
+                        "last_login",
+                    ])
+                    .search_fields(["username", "email"])
+                    .list_filter([
+                        "is_staff",
+                        "is_superuser",
+                        "is_active",
+                        "email_verified",
+                        "date_joined",
+                    ])
+                    .ordering(["-date_joined"]),
+            )
+            .admin(
+                AdminPanel::of::<entities::role::Entity>()
+                    .label("roles")
+                    .list_display(["name", "description"])
+                    .search_fields(["name", "description"])
+                    .ordering(["name"]),
+            )
+            .admin(
+                AdminPanel::of::<entities::user_role::Entity>()
+                    .label("role assignments")
+                    .list_display(["id", "user_id", "role_id"]),
+            )
+            .admin(
+                AdminPanel::of::<entities::casbin_rule::Entity>()
+                    .label("permissions")
+                    .list_display(["ptype", "v0", "v1", "v2"])
+                    .search_fields(["v0", "v1", "v2"])
+                    .ordering(["ptype", "v0", "v1", "v2"]),
+            )
+            .admin(
+                AdminPanel::of::<entities::outbox::Entity>()
+                    .label("mail outbox")
+                    .list_display([
+                        "id",
+                        "recipient",
+                        "subject",
+                        "status",
+                        "attempts",
+                        "created_at",
+                        "sent_at",
+                    ])
+                    .search_fields(["recipient", "subject"])
+                    .list_filter(["status", "created_at"])
+                    .ordering(["-id"]),
+            )
+            .admin(
+                AdminPanel::of::<entities::admin_log::Entity>()
+                    .label("audit log")
+                    .list_display(["at", "username", "action", "model", "object_repr"])
+                    .search_fields(["username", "model", "object_repr"])
+                    .list_filter(["action", "at"])
+                    .ordering(["-id"]),
+            )
             .templates::<bureau_admin_ui::Templates>()
             .static_files::<bureau_admin_ui::Static>()
             .configured_job(
@@ -45,6 +105,7 @@ impl Module for Core {
                 |state| async move { auth::cleanup::run(&state).await },
             );
         auth::register_pages(app);
+        admin::register(app);
         rbac::register(app);
     }
 }

@@ -35,7 +35,7 @@ pub use config::{
 };
 pub use db::migrate::MigrationState;
 pub use error::{Error, FieldError, FieldErrors, Result};
-pub use models::{ColumnInfo, ModelInfo};
+pub use models::{ColumnInfo, ForeignKeyInfo, ModelInfo, OnDelete};
 pub use module::{AppBuilder, Module};
 pub use rbac::{Policy, Rbac};
 pub use registry::{ModuleInfo, Registry};

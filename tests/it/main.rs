@@ -2,6 +2,7 @@
 //! default, or the server named by BUREAU_TEST_DATABASE_URL (`.ci/run` runs all three).
 
 mod accounts;
+mod admin;
 mod api_auth;
 mod browser;
 mod chromium;

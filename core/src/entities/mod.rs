@@ -1,6 +1,7 @@
 //! Core's own tables, as sea-orm entities (no behaviour here).
 
 pub mod account_token;
+pub mod admin_log;
 pub mod casbin_rule;
 pub(crate) mod fixture_load;
 pub mod login_failure;

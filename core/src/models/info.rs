@@ -1,6 +1,7 @@
-use sea_orm::sea_query::ColumnType;
+use sea_orm::sea_query::{ColumnType, ForeignKeyAction};
 use sea_orm::{
     ColumnTrait, EntityTrait, IdenStatic, Iterable, PrimaryKeyToColumn, PrimaryKeyTrait,
+    RelationTrait, RelationType,
 };
 
 /// A registered entity: its key (`<module>.<name>`), table and columns.
@@ -13,6 +14,26 @@ pub struct ModelInfo {
     pub columns: Vec<ColumnInfo>,
     pub primary_key: Vec<String>,
     pub auto_increment: bool,
+    /// The entity's `belongs_to` relations: which column points at which table.
+    pub foreign_keys: Vec<ForeignKeyInfo>,
+}
+
+/// A column that refers to another table's key.
+#[derive(Debug, Clone)]
+pub struct ForeignKeyInfo {
+    pub column: String,
+    pub table: String,
+    pub target_column: String,
+    /// What the database does to this row when the referred row is deleted.
+    pub on_delete: OnDelete,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDelete {
+    Cascade,
+    SetNull,
+    /// The referred row cannot be deleted while this one points at it.
+    Restrict,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +65,24 @@ impl ModelInfo {
         let primary_key = E::PrimaryKey::iter()
             .map(|key| key.into_column().as_str().to_owned())
             .collect();
+        let foreign_keys = E::Relation::iter()
+            .map(|relation| relation.def())
+            .filter(|def| def.rel_type == RelationType::HasOne && def.is_owner)
+            .filter_map(|def| {
+                let column = single_identity(&def.from_col)?;
+                let target_column = single_identity(&def.to_col)?;
+                Some(ForeignKeyInfo {
+                    column,
+                    table: table_name(&def.to_tbl)?,
+                    target_column,
+                    on_delete: match def.on_delete {
+                        Some(ForeignKeyAction::Cascade) => OnDelete::Cascade,
+                        Some(ForeignKeyAction::SetNull) => OnDelete::SetNull,
+                        _ => OnDelete::Restrict,
+                    },
+                })
+            })
+            .collect();
         Self {
             module,
             name,
@@ -51,7 +90,13 @@ impl ModelInfo {
             columns,
             primary_key,
             auto_increment: <E::PrimaryKey as PrimaryKeyTrait>::auto_increment(),
+            foreign_keys,
         }
+    }
+
+    /// The foreign key on `column`, if it is one.
+    pub fn foreign_key(&self, column: &str) -> Option<&ForeignKeyInfo> {
+        self.foreign_keys.iter().find(|fk| fk.column == column)
     }
 
     /// `<module>.<name>`, the name fixtures, panels and policies use.
@@ -73,5 +118,19 @@ impl ModelInfo {
             [key] => self.column(key),
             _ => None,
         }
+    }
+}
+
+fn single_identity(identity: &sea_orm::Identity) -> Option<String> {
+    match identity {
+        sea_orm::Identity::Unary(column) => Some(column.to_string()),
+        _ => None,
+    }
+}
+
+fn table_name(table: &sea_orm::sea_query::TableRef) -> Option<String> {
+    match table {
+        sea_orm::sea_query::TableRef::Table(name, _) => Some(name.1.to_string()),
+        _ => None,
     }
 }

@@ -6,4 +6,5 @@ mod info;
 mod values;
 
 pub(crate) use fixtures::{Fixture, dump, load, load_demo_fixtures};
-pub use info::{ColumnInfo, ModelInfo};
+pub use info::{ColumnInfo, ForeignKeyInfo, ModelInfo, OnDelete};
+pub(crate) use values::{select_expr, to_expr, to_json};

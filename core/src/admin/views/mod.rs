@@ -1,0 +1,5 @@
+//! The admin's pages. Each one starts the same way: a staff user (`access::staff`), the panel of
+//! the URL (`access::panel`), and the permission the page needs (`Access::require`).
+
+pub(super) mod dashboard;
+pub(super) mod list;
