@@ -47,14 +47,37 @@ impl Module for Core {
                         "email_verified",
                         "date_joined",
                     ])
-                    .ordering(["-date_joined"]),
+                    .ordering(["-date_joined"])
+                    .display("username")
+                    // The hash is never shown; passwords are set by their owner or a reset link.
+                    .exclude(["password"])
+                    .derive("username_key", "username", str::to_lowercase)
+                    .derive("email_key", "email", str::to_lowercase)
+                    .readonly_fields(["date_joined", "last_login"])
+                    .fieldset("Account", ["username", "email", "email_verified"])
+                    .fieldset("Permissions", ["is_active", "is_staff", "is_superuser"])
+                    .fieldset("Dates", ["date_joined", "last_login"])
+                    .on_add(|row| {
+                        // Unusable until the new user sets one through a password reset.
+                        row.insert("password".into(), auth::password::UNUSABLE.into());
+                        row.insert("date_joined".into(), chrono::Utc::now().to_rfc3339().into());
+                    })
+                    .validator(|row, errors| {
+                        if let Some(serde_json::Value::String(name)) = row.get("username") {
+                            auth::validation::check_username(name, errors);
+                        }
+                        if let Some(serde_json::Value::String(email)) = row.get("email") {
+                            auth::validation::check_email("email", email, errors);
+                        }
+                    }),
             )
             .admin(
                 AdminPanel::of::<entities::role::Entity>()
                     .label("roles")
                     .list_display(["name", "description"])
                     .search_fields(["name", "description"])
-                    .ordering(["name"]),
+                    .ordering(["name"])
+                    .blank(["description"]),
             )
             .admin(
                 AdminPanel::of::<entities::user_role::Entity>()

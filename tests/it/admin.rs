@@ -214,3 +214,431 @@ async fn a_big_table_is_not_counted_past_the_cap() {
     assert_eq!(status, 200);
     assert!(deep.contains("Page 200"));
 }
+
+async fn audit_entries(app: &TestApp) -> Vec<bureau_core::entities::admin_log::Model> {
+    use bureau_core::sea_orm::QueryOrder;
+    bureau_core::entities::admin_log::Entity::find()
+        .order_by_asc(bureau_core::entities::admin_log::Column::Id)
+        .all(app.state().db())
+        .await
+        .unwrap()
+}
+
+async fn note_titles(app: &TestApp) -> Vec<String> {
+    note::Entity::find()
+        .all(app.state().db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.title)
+        .collect()
+}
+
+#[tokio::test]
+async fn add_change_history_and_delete_with_the_audit_log() {
+    let (app, _) = spawn().await;
+    account(&app, "root", true, true).await;
+    let browser = logged_in(&app, "root").await;
+
+    let (status, form) = browser.page("/admin/probe/note/add/").await;
+    assert_eq!(status, 200);
+    assert!(
+        form.contains("id=\"id_title\"") && form.contains("type=\"checkbox\" id=\"id_published\""),
+        "{form}"
+    );
+    assert!(form.contains("type=\"datetime-local\""), "{form}");
+
+    let invalid = browser
+        .fill(
+            "/admin/probe/note/add/",
+            &[
+                ("title", ""),
+                ("body", "kept"),
+                ("created_at", "not a time"),
+            ],
+        )
+        .await;
+    assert_eq!(invalid.status(), 422);
+    let page = crate::support::html(&invalid.text().await.unwrap());
+    assert!(page.contains("This field is required."), "{page}");
+    assert!(page.contains("Enter a valid date and time."));
+    assert!(page.contains("value=\"kept\""), "the input is kept: {page}");
+    assert!(note_titles(&app).await.is_empty(), "nothing written");
+
+    let added = browser
+        .fill(
+            "/admin/probe/note/add/",
+            &[
+                ("title", "First note"),
+                ("body", ""),
+                ("published", "on"),
+                ("created_at", "2026-11-23T10:00"),
+                ("_continue", ""),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), 303);
+    let change_url = location(&added);
+    assert!(change_url.ends_with("/change/"), "{change_url}");
+    let (_, change_form) = browser.page(&change_url).await;
+    assert!(
+        change_form.contains("The note “First note” was added."),
+        "{change_form}"
+    );
+    assert!(change_form.contains("value=\"First note\""));
+
+    let changed = browser
+        .fill(
+            &change_url,
+            &[
+                ("title", "First note, edited"),
+                ("body", "more"),
+                ("created_at", "2026-11-23T10:00:00"),
+                ("_version", &version_of(&change_form)),
+                ("_original", &original_of(&change_form)),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), 303);
+    assert_eq!(location(&changed), "/admin/probe/note/");
+    assert_eq!(note_titles(&app).await, ["First note, edited"]);
+
+    let log = audit_entries(&app).await;
+    assert_eq!(
+        log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["add", "change"]
+    );
+    assert_eq!(log[1].username, "root");
+    let diff: serde_json::Value = serde_json::from_str(&log[1].changes).unwrap();
+    assert_eq!(
+        diff["title"],
+        serde_json::json!(["First note", "First note, edited"])
+    );
+    assert_eq!(diff["published"], serde_json::json!([true, false]));
+    assert!(
+        diff.get("created_at").is_none(),
+        "unchanged fields are not in the diff: {diff}"
+    );
+
+    let history_url = change_url.replace("/change/", "/history/");
+    let (status, history) = browser.page(&history_url).await;
+    assert_eq!(status, 200);
+    assert!(
+        history.contains("First note → First note, edited"),
+        "{history}"
+    );
+
+    let delete_url = change_url.replace("/change/", "/delete/");
+    let (status, confirm) = browser.page(&delete_url).await;
+    assert_eq!(status, 200);
+    assert!(confirm.contains("Are you sure?"));
+    let deleted = browser.fill(&delete_url, &[]).await;
+    assert_eq!(deleted.status(), 303);
+    assert!(note_titles(&app).await.is_empty());
+    assert_eq!(audit_entries(&app).await.last().unwrap().action, "delete");
+    // The audit log is read-only: it has a list, and no way to add.
+    let (_, log_list) = browser.page("/admin/core/admin_log/").await;
+    assert!(log_list.contains("First note, edited"));
+}
+
+/// A hidden field's value; `page` is the page as served (values are HTML-escaped there).
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker).unwrap() + marker.len();
+    let end = page[start..].find('"').unwrap() + start;
+    crate::support::html(&page[start..end])
+}
+
+async fn raw_page(browser: &Browser, path: &str) -> String {
+    browser.get(path).await.text().await.unwrap()
+}
+
+fn version_of(page: &str) -> String {
+    hidden(page, "_version")
+}
+
+fn original_of(page: &str) -> String {
+    hidden(page, "_original")
+}
+
+#[tokio::test]
+async fn an_edit_made_meanwhile_is_shown_not_overwritten() {
+    let (app, _) = spawn().await;
+    account(&app, "root", true, true).await;
+    notes(&app, &["Original"], true).await;
+    let id = note::Entity::find()
+        .one(app.state().db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let browser = logged_in(&app, "root").await;
+    let url = format!("/admin/probe/note/{id}/change/");
+    let form = raw_page(&browser, &url).await;
+
+    // Someone else saves first.
+    let mut other: note::ActiveModel = note::Entity::find_by_id(id)
+        .one(app.state().db())
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    other.title = Set("Their title".to_owned());
+    other.update(app.state().db()).await.unwrap();
+
+    let response = browser
+        .fill(
+            &url,
+            &[
+                ("title", "My title"),
+                ("published", "on"),
+                ("created_at", "2026-11-23T10:00:00"),
+                ("_version", &version_of(&form)),
+                ("_original", &original_of(&form)),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 409);
+    let served = response.text().await.unwrap();
+    let page = crate::support::html(&served);
+    assert!(
+        page.contains("changed by someone else after you opened it"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Changed by someone else meanwhile to: Their title"),
+        "{page}"
+    );
+    assert!(
+        page.contains("value=\"My title\""),
+        "the user's input is kept"
+    );
+    assert_eq!(note_titles(&app).await, ["Their title"]);
+
+    // Saving again from the refreshed form overwrites knowingly.
+    let again = browser
+        .fill(
+            &url,
+            &[
+                ("title", "My title"),
+                ("published", "on"),
+                ("created_at", "2026-11-23T10:00:00"),
+                ("_version", &version_of(&page)),
+                ("_original", &original_of(&page)),
+            ],
+        )
+        .await;
+    assert_eq!(again.status(), 303);
+    assert_eq!(note_titles(&app).await, ["My title"]);
+}
+
+#[tokio::test]
+async fn forbidden_and_forged_writes_change_nothing() {
+    let (app, _) = spawn().await;
+    let viewer = account(&app, "viewer", true, false).await;
+    let rbac = app.state().rbac();
+    rbac.grant(app.state().db(), "note_viewer", "probe.note", "view")
+        .await
+        .unwrap();
+    rbac.assign(app.state().db(), viewer.id, "note_viewer")
+        .await
+        .unwrap();
+    notes(&app, &["Keep me"], true).await;
+    let id = note::Entity::find()
+        .one(app.state().db())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let browser = logged_in(&app, "viewer").await;
+    let url = format!("/admin/probe/note/{id}/change/");
+
+    let (status, view) = browser.page(&url).await;
+    assert_eq!(status, 200, "view permission shows the object");
+    assert!(
+        !view.contains("name=\"_save\""),
+        "but offers no save button"
+    );
+    let token = browser.csrf_token(&url).await;
+    let post = |path: String, fields: Vec<(&'static str, String)>| {
+        let browser = &browser;
+        async move {
+            browser
+                .client
+                .post(browser.url(&path))
+                .form(&fields)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let with_token = |extra: Vec<(&'static str, String)>| {
+        let mut fields = vec![("csrf_token", token.clone())];
+        fields.extend(extra);
+        fields
+    };
+    assert_eq!(
+        post(
+            url.clone(),
+            with_token(vec![
+                ("title", "Hacked".into()),
+                ("created_at", "2026-11-23T10:00".into())
+            ])
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        post(
+            "/admin/probe/note/add/".into(),
+            with_token(vec![
+                ("title", "New".into()),
+                ("created_at", "2026-11-23T10:00".into())
+            ])
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        post(
+            format!("/admin/probe/note/{id}/delete/"),
+            with_token(vec![])
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        browser
+            .page(&format!("/admin/probe/note/{id}/delete/"))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(note_titles(&app).await, ["Keep me"]);
+    assert!(audit_entries(&app).await.is_empty());
+
+    // A superuser's browser without the form's token is refused before anything runs.
+    account(&app, "root", true, true).await;
+    let root = logged_in(&app, "root").await;
+    let forged = root
+        .client
+        .post(root.url(&format!("/admin/probe/note/{id}/delete/")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(note_titles(&app).await, ["Keep me"]);
+}
+
+#[tokio::test]
+async fn staff_manage_users_and_roles_in_the_admin() {
+    let (app, _) = spawn().await;
+    account(&app, "root", true, true).await;
+    let browser = logged_in(&app, "root").await;
+
+    let (_, form) = browser.page("/admin/core/user/add/").await;
+    assert!(
+        !form.contains("name=\"password\""),
+        "the hash is never a form field: {form}"
+    );
+    assert!(!form.contains("name=\"username_key\""));
+    let duplicate = browser
+        .fill(
+            "/admin/core/user/add/",
+            &[
+                ("username", "ROOT"),
+                ("email", "x@example.com"),
+                ("is_active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(duplicate.status(), 422);
+    assert!(
+        duplicate
+            .text()
+            .await
+            .unwrap()
+            .contains("A user with this username already exists.")
+    );
+    let bad = browser
+        .fill(
+            "/admin/core/user/add/",
+            &[("username", "new user"), ("email", "nope")],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    let text = crate::support::html(&bad.text().await.unwrap());
+    assert!(
+        text.contains("Enter a valid username") && text.contains("Enter a valid email address."),
+        "{text}"
+    );
+
+    let made = browser
+        .fill(
+            "/admin/core/user/add/",
+            &[
+                ("username", "Editor"),
+                ("email", "Editor@Example.com"),
+                ("is_active", "on"),
+                ("is_staff", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status(), 303);
+    let editor = users::find_by_login(app.state().db(), "editor@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(editor.username_key, "editor");
+    assert!(editor.is_staff && !editor.is_superuser);
+
+    let role = browser
+        .fill(
+            "/admin/core/role/add/",
+            &[("name", "editors"), ("description", "")],
+        )
+        .await;
+    assert_eq!(role.status(), 303, "{}", role.text().await.unwrap());
+    let role_id = bureau_core::entities::role::Entity::find()
+        .all(app.state().db())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "editors")
+        .unwrap()
+        .id;
+    let assigned = browser
+        .fill(
+            "/admin/core/user_role/add/",
+            &[
+                ("user_id", &editor.id.to_string()),
+                ("role_id", &role_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(assigned.status(), 303);
+    let nowhere = browser
+        .fill(
+            "/admin/core/user_role/add/",
+            &[("user_id", "999999"), ("role_id", &role_id.to_string())],
+        )
+        .await;
+    assert_eq!(nowhere.status(), 422);
+    let text = crate::support::html(&nowhere.text().await.unwrap());
+    assert!(
+        text.contains("There is no core.user with id 999999."),
+        "{text}"
+    );
+
+    // Deleting the role says the assignment goes with it.
+    let (_, confirm) = browser
+        .page(&format!("/admin/core/role/{role_id}/delete/"))
+        .await;
+    assert!(
+        confirm.contains("1 core.user_role will be deleted too"),
+        "{confirm}"
+    );
+}

@@ -3,8 +3,10 @@
 //! `access`, one file per page in `views`.
 
 mod access;
+mod forms;
 mod panel;
 pub(crate) mod query;
+mod store;
 mod views;
 
 pub use panel::AdminPanel;
@@ -15,5 +17,21 @@ use crate::web::routing::get;
 /// The admin's URLs, as Django's.
 pub(crate) fn register(app: &mut AppBuilder) {
     app.route("/admin/", get(views::dashboard::show))
-        .route("/admin/:module/:entity/", get(views::list::show));
+        .route("/admin/:module/:entity/", get(views::list::show))
+        .route(
+            "/admin/:module/:entity/add/",
+            get(views::form::add_page).post(views::form::add),
+        )
+        .route(
+            "/admin/:module/:entity/:id/change/",
+            get(views::form::change_page).post(views::form::change),
+        )
+        .route(
+            "/admin/:module/:entity/:id/delete/",
+            get(views::delete::confirm).post(views::delete::delete),
+        )
+        .route(
+            "/admin/:module/:entity/:id/history/",
+            get(views::history::show),
+        );
 }

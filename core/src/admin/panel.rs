@@ -2,13 +2,30 @@
 //! what it searches, filters and orders by, and which fields are read-only. Every name is checked
 //! against the entity's columns when the app is assembled, so a typo fails at startup.
 
-use sea_orm::EntityTrait;
+use std::sync::Arc;
 
+use sea_orm::EntityTrait;
+use serde_json::{Map, Value as Json};
+
+use crate::FieldErrors;
 use crate::models::ModelInfo;
+
+/// A check a module adds to a panel's form: it sees the row as it would be saved and reports
+/// problems by field.
+pub type Validator = Arc<dyn Fn(&Map<String, Json>, &mut FieldErrors) + Send + Sync>;
+
+/// A column the form does not show, computed from another on every save (`username_key` from
+/// `username`). Uniqueness errors of the derived column are reported on its source.
+#[derive(Clone)]
+pub struct Derived {
+    pub column: String,
+    pub source: String,
+    pub compute: fn(&str) -> String,
+}
 
 const MAX_PER_PAGE: u64 = 500;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AdminPanel {
     model: ModelInfo,
     label: String,
@@ -18,6 +35,19 @@ pub struct AdminPanel {
     ordering: Vec<String>,
     readonly_fields: Vec<String>,
     per_page: u64,
+    exclude: Vec<String>,
+    blank: Vec<String>,
+    fieldsets: Vec<(String, Vec<String>)>,
+    derived: Vec<Derived>,
+    validators: Vec<Validator>,
+    display: Option<String>,
+    on_add: Option<fn(&mut Map<String, Json>)>,
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} from {}", self.column, self.source)
+    }
 }
 
 impl AdminPanel {
@@ -32,8 +62,71 @@ impl AdminPanel {
             ordering: Vec::new(),
             readonly_fields: Vec::new(),
             per_page: 50,
+            exclude: Vec::new(),
+            blank: Vec::new(),
+            fieldsets: Vec::new(),
+            derived: Vec::new(),
+            validators: Vec::new(),
+            display: None,
+            on_add: None,
             model,
         }
+    }
+
+    /// Columns the form neither shows nor writes (a password hash).
+    pub fn exclude<'a>(mut self, columns: impl IntoIterator<Item = &'a str>) -> Self {
+        self.exclude = owned(columns);
+        self
+    }
+
+    /// Text columns that may be left empty (stored as `""`); other non-null columns are required.
+    pub fn blank<'a>(mut self, columns: impl IntoIterator<Item = &'a str>) -> Self {
+        self.blank = owned(columns);
+        self
+    }
+
+    /// Groups the form's fields under headings, in this order; fields in no group follow.
+    pub fn fieldset<'a>(mut self, title: &str, columns: impl IntoIterator<Item = &'a str>) -> Self {
+        self.fieldsets.push((title.to_owned(), owned(columns)));
+        self
+    }
+
+    /// `column` is not shown and is computed from `source` on every save.
+    pub fn derive(mut self, column: &str, source: &str, compute: fn(&str) -> String) -> Self {
+        self.derived.push(Derived {
+            column: column.to_owned(),
+            source: source.to_owned(),
+            compute,
+        });
+        self
+    }
+
+    /// Adds a check of the whole row before it is saved.
+    pub fn validator(
+        mut self,
+        check: impl Fn(&Map<String, Json>, &mut FieldErrors) + Send + Sync + 'static,
+    ) -> Self {
+        self.validators.push(Arc::new(check));
+        self
+    }
+
+    /// Fills what a new row needs beyond the form (columns the form does not show, timestamps).
+    pub fn on_add(mut self, fill: fn(&mut Map<String, Json>)) -> Self {
+        self.on_add = Some(fill);
+        self
+    }
+
+    pub(crate) fn fill_new(&self, row: &mut Map<String, Json>) {
+        if let Some(fill) = self.on_add {
+            fill(row);
+        }
+    }
+
+    /// The column that names a row in titles, messages and the audit log (default: the first
+    /// list column).
+    pub fn display(mut self, column: &str) -> Self {
+        self.display = Some(column.to_owned());
+        self
     }
 
     /// The plural name shown in the admin, e.g. "orders".
@@ -110,6 +203,34 @@ impl AdminPanel {
         self.per_page
     }
 
+    pub fn excluded(&self) -> &[String] {
+        &self.exclude
+    }
+
+    pub fn may_be_blank(&self, column: &str) -> bool {
+        self.blank.iter().any(|c| c == column)
+    }
+
+    pub fn fieldsets(&self) -> &[(String, Vec<String>)] {
+        &self.fieldsets
+    }
+
+    pub fn derived(&self) -> &[Derived] {
+        &self.derived
+    }
+
+    pub fn validators(&self) -> &[Validator] {
+        &self.validators
+    }
+
+    /// The column that names a row.
+    pub fn display_column(&self) -> &str {
+        self.display
+            .as_deref()
+            .or_else(|| self.list_display.first().map(String::as_str))
+            .unwrap_or_default()
+    }
+
     pub(crate) fn owned_by(mut self, module: &'static str) -> Self {
         let mut model = ModelInfo::clone(&self.model);
         model.module = module;
@@ -128,12 +249,24 @@ impl AdminPanel {
     /// Every problem with the names this panel uses.
     pub(crate) fn validate(&self) -> Result<(), Vec<String>> {
         let mut problems = Vec::new();
+        let derived_columns: Vec<String> = self
+            .derived
+            .iter()
+            .flat_map(|d| [d.column.clone(), d.source.clone()])
+            .collect();
+        let grouped: Vec<String> = self.fieldsets.iter().flat_map(|(_, c)| c.clone()).collect();
+        let display: Vec<String> = self.display.iter().cloned().collect();
         let lists = [
             ("list_display", &self.list_display),
             ("search_fields", &self.search_fields),
             ("list_filter", &self.list_filter),
             ("ordering", &self.ordering),
             ("readonly_fields", &self.readonly_fields),
+            ("exclude", &self.exclude),
+            ("blank", &self.blank),
+            ("fieldset", &grouped),
+            ("derive", &derived_columns),
+            ("display", &display),
         ];
         for (option, names) in lists {
             for name in names {

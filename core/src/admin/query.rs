@@ -21,6 +21,7 @@ pub type Row = Map<String, Json>;
 #[derive(Debug, Clone)]
 pub enum Filter {
     Equals(String, Json),
+    NotEquals(String, Json),
     IsNull(String),
     /// Inclusive bounds; either may be open.
     Between(String, Option<Json>, Option<Json>),
@@ -65,6 +66,10 @@ impl ListQuery {
                 Filter::Equals(name, value) => {
                     let column = column(model, name)?;
                     Expr::col(Alias::new(name)).eq(to_expr(column, value)?)
+                }
+                Filter::NotEquals(name, value) => {
+                    let column = column(model, name)?;
+                    Expr::col(Alias::new(name)).ne(to_expr(column, value)?)
                 }
                 Filter::IsNull(name) => Expr::col(Alias::new(name)).is_null(),
                 Filter::Between(name, from, to) => {

@@ -7,12 +7,19 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    #[sea_orm(column_type = "String(StringLen::N(12))")]
     pub ptype: String,
+    #[sea_orm(column_type = "String(StringLen::N(100))")]
     pub v0: String,
+    #[sea_orm(column_type = "String(StringLen::N(100))")]
     pub v1: String,
+    #[sea_orm(column_type = "String(StringLen::N(100))")]
     pub v2: String,
+    #[sea_orm(column_type = "String(StringLen::N(100))")]
     pub v3: String,
+    #[sea_orm(column_type = "String(StringLen::N(100))")]
     pub v4: String,
+    #[sea_orm(column_type = "String(StringLen::N(100))")]
     pub v5: String,
 }
 

@@ -7,8 +7,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    #[sea_orm(unique)]
+    #[sea_orm(unique, column_type = "String(StringLen::N(64))")]
     pub name: String,
+    #[sea_orm(column_type = "String(StringLen::N(255))")]
     pub description: String,
 }
 

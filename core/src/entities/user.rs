@@ -8,11 +8,13 @@ use serde::Serialize;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    #[sea_orm(column_type = "String(StringLen::N(150))")]
     pub username: String,
     /// `username` lowercased: uniqueness and login ignore case.
     #[sea_orm(unique)]
     #[serde(skip)]
     pub username_key: String,
+    #[sea_orm(column_type = "String(StringLen::N(254))")]
     pub email: String,
     /// `email` lowercased.
     #[sea_orm(unique)]

@@ -67,7 +67,8 @@ impl ModelInfo {
             .collect();
         let foreign_keys = E::Relation::iter()
             .map(|relation| relation.def())
-            .filter(|def| def.rel_type == RelationType::HasOne && def.is_owner)
+            // `belongs_to` relations: one-to-one from the side that holds the foreign key.
+            .filter(|def| def.rel_type == RelationType::HasOne && !def.is_owner)
             .filter_map(|def| {
                 let column = single_identity(&def.from_col)?;
                 let target_column = single_identity(&def.to_col)?;

@@ -155,9 +155,9 @@ impl Params {
             .0
             .iter()
             .filter(|(n, _)| {
-                !set.iter().any(|(s, _)| s == n)
-                    && !unset.contains(&n.as_str())
-                    && !(resets_page && n == PAGE)
+                let replaced = set.iter().any(|(s, _)| s == n);
+                let removed = unset.contains(&n.as_str()) || (resets_page && n == PAGE);
+                !(replaced || removed)
             })
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();

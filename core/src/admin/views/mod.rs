@@ -2,4 +2,7 @@
 //! the URL (`access::panel`), and the permission the page needs (`Access::require`).
 
 pub(super) mod dashboard;
+pub(super) mod delete;
+pub(super) mod form;
+pub(super) mod history;
 pub(super) mod list;

@@ -1,0 +1,456 @@
+//! `/admin/<module>/<entity>/add/` and `.../<id>/change/`: the form of any panel. A submission
+//! is parsed column by column, checked by the panel's validators, for uniqueness and for foreign
+//! keys that point nowhere, and — for a change — against edits saved since the form was opened;
+//! it is written with its audit entry in one transaction, or shown again with every problem next
+//! to its field and the input kept.
+
+use std::collections::HashMap;
+
+use poem::handler;
+use poem::http::StatusCode;
+use poem::web::{Form, Path};
+use poem::{IntoResponse, Response};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde_json::{Value as Json, json};
+
+use crate::admin::AdminPanel;
+use crate::admin::access::{self, Access};
+use crate::admin::forms;
+use crate::admin::query::{self, Filter, ListQuery, Row};
+use crate::admin::store;
+use crate::models::ModelInfo;
+use crate::web::flash::Level;
+use crate::web::page::Page;
+use crate::{Error, FieldErrors, Result};
+
+type Fields = Vec<(String, String)>;
+
+/// The fields of a submitted form by name (the last value wins, as browsers send one each).
+fn form_map(fields: Fields) -> HashMap<String, String> {
+    fields.into_iter().collect()
+}
+
+#[handler]
+pub async fn add_page(
+    page: Page<'_>,
+    Path((module, entity)): Path<(String, String)>,
+) -> Result<Response> {
+    let user = match access::staff(&page).await? {
+        Ok(user) => user,
+        Err(refused) => return Ok(refused),
+    };
+    let panel = access::panel(&page, &module, &entity)?;
+    let access = Access::of(&page, user).await?;
+    access.require(panel, "add").await?;
+    render(
+        &page,
+        panel,
+        None,
+        &HashMap::new(),
+        &FieldErrors::new(),
+        None,
+        StatusCode::OK,
+        true,
+    )
+    .await
+}
+
+#[handler]
+pub async fn add(
+    page: Page<'_>,
+    Path((module, entity)): Path<(String, String)>,
+    Form(fields): Form<Fields>,
+) -> Result<Response> {
+    let user = match access::staff(&page).await? {
+        Ok(user) => user,
+        Err(refused) => return Ok(refused),
+    };
+    let panel = access::panel(&page, &module, &entity)?;
+    let access = Access::of(&page, user).await?;
+    access.require(panel, "add").await?;
+    let model = panel.model();
+    let form = form_map(fields);
+    let mut errors = FieldErrors::new();
+    let mut values = forms::parse(panel, &form, true, &mut errors);
+    panel.fill_new(&mut values);
+    check(&page, panel, &values, None, &mut errors).await?;
+    if !errors.is_empty() {
+        return render(
+            &page,
+            panel,
+            None,
+            &form,
+            &errors,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            true,
+        )
+        .await;
+    }
+    let txn = page.state.db().begin().await?;
+    let id = match refused_by_database(store::insert(&txn, model, &values).await)? {
+        Ok(id) => id,
+        Err(message) => {
+            errors.add("", message);
+            return render(
+                &page,
+                panel,
+                None,
+                &form,
+                &errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                true,
+            )
+            .await;
+        }
+    };
+    let repr = repr(panel, &values, &id);
+    store::audit(
+        &txn,
+        &access.user,
+        "add",
+        model,
+        &id,
+        &repr,
+        Json::Object(values.clone()),
+    )
+    .await?;
+    txn.commit().await?;
+    page.flash(
+        Level::Success,
+        format!("The {} “{repr}” was added.", singular(panel)),
+    )
+    .await?;
+    Ok(page.redirect(&next_url(panel, &form, &id)))
+}
+
+#[handler]
+pub async fn change_page(
+    page: Page<'_>,
+    Path((module, entity, id)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let user = match access::staff(&page).await? {
+        Ok(user) => user,
+        Err(refused) => return Ok(refused),
+    };
+    let panel = access::panel(&page, &module, &entity)?;
+    let access = Access::of(&page, user).await?;
+    access.require(panel, "view").await?;
+    let model = panel.model();
+    let id = store::key_value(model, &id)?;
+    let row = store::find(page.state.db(), model, &id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let can_change = access.allows(panel, "change").await?;
+    let inputs = forms::inputs(panel, &row);
+    render_change(
+        &page,
+        &access,
+        panel,
+        &id,
+        &row,
+        &inputs,
+        &FieldErrors::new(),
+        StatusCode::OK,
+        can_change,
+    )
+    .await
+}
+
+#[handler]
+pub async fn change(
+    page: Page<'_>,
+    Path((module, entity, id)): Path<(String, String, String)>,
+    Form(fields): Form<Fields>,
+) -> Result<Response> {
+    let user = match access::staff(&page).await? {
+        Ok(user) => user,
+        Err(refused) => return Ok(refused),
+    };
+    let panel = access::panel(&page, &module, &entity)?;
+    let access = Access::of(&page, user).await?;
+    access.require(panel, "change").await?;
+    let model = panel.model();
+    let id = store::key_value(model, &id)?;
+    let form = form_map(fields);
+    let mut errors = FieldErrors::new();
+    let values = forms::parse(panel, &form, false, &mut errors);
+    check(&page, panel, &values, Some(&id), &mut errors).await?;
+
+    let txn = page.state.db().begin().await?;
+    let current = store::find(&txn, model, &id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    // Someone saved this row after the form was opened: show what they changed, keep what this
+    // user typed, and let a second save overwrite knowingly.
+    if form.get("_version").map(String::as_str) != Some(store::version(&current).as_str()) {
+        let opened: HashMap<String, String> = form
+            .get("_original")
+            .and_then(|o| serde_json::from_str(o).ok())
+            .unwrap_or_default();
+        let now = forms::inputs(panel, &current);
+        let mut changed: Vec<String> = now
+            .iter()
+            .filter(|(name, value)| opened.get(*name).is_some_and(|o| o != *value))
+            .map(|(name, _)| name.clone())
+            .collect();
+        changed.sort();
+        for name in &changed {
+            errors.add(
+                name,
+                format!("Changed by someone else meanwhile to: {}", now[name]),
+            );
+        }
+        errors.add(
+            "",
+            "This object was changed by someone else after you opened it. Review the fields \
+             marked below; saving again overwrites their changes.",
+        );
+        txn.rollback().await?;
+        return render_change(
+            &page,
+            &access,
+            panel,
+            &id,
+            &current,
+            &form,
+            &errors,
+            StatusCode::CONFLICT,
+            true,
+        )
+        .await;
+    }
+    if !errors.is_empty() {
+        txn.rollback().await?;
+        return render_change(
+            &page,
+            &access,
+            panel,
+            &id,
+            &current,
+            &form,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            true,
+        )
+        .await;
+    }
+    if let Err(message) = refused_by_database(store::update(&txn, model, &id, &values).await)? {
+        txn.rollback().await?;
+        errors.add("", message);
+        return render_change(
+            &page,
+            &access,
+            panel,
+            &id,
+            &current,
+            &form,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            true,
+        )
+        .await;
+    }
+    let diff = store::diff(&current, &values);
+    let mut after = current.clone();
+    after.extend(values.clone());
+    let repr = repr(panel, &after, &id);
+    if diff.as_object().is_some_and(|d| !d.is_empty()) {
+        store::audit(&txn, &access.user, "change", model, &id, &repr, diff).await?;
+    }
+    txn.commit().await?;
+    page.flash(
+        Level::Success,
+        format!("The {} “{repr}” was changed.", singular(panel)),
+    )
+    .await?;
+    Ok(page.redirect(&next_url(panel, &form, &id)))
+}
+
+/// Checks beyond each field's own: the panel's validators, unique columns, foreign keys.
+async fn check(
+    page: &Page<'_>,
+    panel: &AdminPanel,
+    values: &Row,
+    id: Option<&Json>,
+    errors: &mut FieldErrors,
+) -> Result<()> {
+    for validator in panel.validators() {
+        validator(values, errors);
+    }
+    let model = panel.model();
+    let db = page.state.db();
+    let source_of = |column: &str| {
+        panel
+            .derived()
+            .iter()
+            .find(|d| d.column == column)
+            .map_or_else(|| column.to_owned(), |d| d.source.clone())
+    };
+    for column in model.columns.iter().filter(|c| c.unique) {
+        let Some(value) = values.get(&column.name).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let field = source_of(&column.name);
+        if errors.has(&field) {
+            continue;
+        }
+        let mut filters = vec![Filter::Equals(column.name.clone(), value.clone())];
+        if let Some(id) = id {
+            filters.push(Filter::NotEquals(
+                store::key(model)?.name.clone(),
+                id.clone(),
+            ));
+        }
+        if taken(db, model, filters).await? {
+            errors.add(
+                &field,
+                format!(
+                    "A {} with this {} already exists.",
+                    singular(panel),
+                    super::list::label(&field).to_lowercase()
+                ),
+            );
+        }
+    }
+    for fk in &model.foreign_keys {
+        let Some(value) = values.get(&fk.column).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        let Some(target) = page
+            .state
+            .registry()
+            .models()
+            .iter()
+            .find(|m| m.table == fk.table)
+        else {
+            continue;
+        };
+        let filters = vec![Filter::Equals(fk.target_column.clone(), value.clone())];
+        if !errors.has(&fk.column) && !taken(db, target, filters).await? {
+            errors.add(
+                &fk.column,
+                format!(
+                    "There is no {} with {} {}.",
+                    target.key(),
+                    fk.target_column,
+                    store::plain(value)
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn taken(db: &impl ConnectionTrait, model: &ModelInfo, filters: Vec<Filter>) -> Result<bool> {
+    let list = ListQuery {
+        filters,
+        ..ListQuery::default()
+    };
+    Ok(query::count(db, model, &list).await?.known() > 0)
+}
+
+/// A constraint the checks above could not foresee (a race, a CHECK) becomes a message on the
+/// form, not a server error.
+fn refused_by_database<T>(outcome: Result<T>) -> Result<std::result::Result<T, String>> {
+    match outcome {
+        Ok(value) => Ok(Ok(value)),
+        Err(Error::Database(error)) if error.sql_err().is_some() => Ok(Err(format!(
+            "The database refused this change: {}",
+            error.sql_err().map(|e| e.to_string()).unwrap_or_default()
+        ))),
+        Err(error) => Err(error),
+    }
+}
+
+fn repr(panel: &AdminPanel, row: &Row, id: &Json) -> String {
+    match row.get(panel.display_column()).map(store::plain) {
+        Some(text) if !text.is_empty() => text,
+        _ => store::plain(id),
+    }
+}
+
+fn singular(panel: &AdminPanel) -> String {
+    panel.model().name.replace('_', " ")
+}
+
+fn next_url(panel: &AdminPanel, form: &HashMap<String, String>, id: &Json) -> String {
+    let model = panel.model();
+    let base = format!("/admin/{}/{}/", model.module, model.name);
+    if form.contains_key("_continue") {
+        format!("{base}{}/change/", store::plain(id))
+    } else if form.contains_key("_addanother") {
+        format!("{base}add/")
+    } else {
+        base
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_change(
+    page: &Page<'_>,
+    access: &Access<'_>,
+    panel: &AdminPanel,
+    id: &Json,
+    current: &Row,
+    inputs: &HashMap<String, String>,
+    errors: &FieldErrors,
+    status: StatusCode,
+    can_change: bool,
+) -> Result<Response> {
+    let can_delete = access.allows(panel, "delete").await?;
+    let opened = forms::inputs(panel, current);
+    let state = json!({
+        "id": store::plain(id),
+        "repr": repr(panel, current, id),
+        "version": store::version(current),
+        "original": serde_json::to_string(&opened).unwrap_or_default(),
+        "can_delete": can_delete,
+    });
+    render(
+        page,
+        panel,
+        Some(state),
+        inputs,
+        errors,
+        Some(can_change),
+        status,
+        false,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render(
+    page: &Page<'_>,
+    panel: &AdminPanel,
+    object: Option<Json>,
+    inputs: &HashMap<String, String>,
+    errors: &FieldErrors,
+    can_change: Option<bool>,
+    status: StatusCode,
+    adding: bool,
+) -> Result<Response> {
+    let registry = page.state.registry();
+    let related = |table: &str| {
+        registry
+            .admin_panels()
+            .iter()
+            .find(|p| p.model().table == table)
+            .map(|p| format!("/admin/{}/{}/", p.model().module, p.model().name))
+    };
+    let fieldsets = forms::fieldsets(panel, inputs, errors, adding, &related);
+    let model = panel.model();
+    let context = json!({
+        "panel": { "label": panel.label_text(), "module": model.module, "name": model.name, "singular": singular(panel) },
+        "base": format!("/admin/{}/{}/", model.module, model.name),
+        "adding": adding,
+        "object": object,
+        "fieldsets": fieldsets,
+        "form_errors": errors.by_field().get("").cloned().unwrap_or_default(),
+        "can_save": can_change.unwrap_or(true),
+    });
+    let html = page.render_form("admin/form.html", context).await?;
+    Ok(html.with_status(status).into_response())
+}
