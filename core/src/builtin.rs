@@ -11,7 +11,7 @@ use crate::module::{AppBuilder, Module};
 use crate::web::page::Page;
 use crate::web::routing::get;
 use crate::web::{health, openapi, static_files};
-use crate::{Result, admin, auth, entities, mail, rbac};
+use crate::{AppState, Result, admin, auth, entities, mail, rbac};
 
 pub(crate) struct Core;
 
@@ -89,7 +89,12 @@ impl Module for Core {
                     .label("permissions")
                     .list_display(["ptype", "v0", "v1", "v2"])
                     .search_fields(["v0", "v1", "v2"])
-                    .ordering(["ptype", "v0", "v1", "v2"]),
+                    .ordering(["ptype", "v0", "v1", "v2"])
+                    .blank(["v2", "v3", "v4", "v5"])
+                    // Every instance reloads its rules when they change.
+                    .after_change(|state: AppState| async move {
+                        state.rbac().changed(state.db()).await
+                    }),
             )
             .admin(
                 AdminPanel::of::<entities::outbox::Entity>()
@@ -113,7 +118,8 @@ impl Module for Core {
                     .list_display(["at", "username", "action", "model", "object_repr"])
                     .search_fields(["username", "model", "object_repr"])
                     .list_filter(["action", "at"])
-                    .ordering(["-id"]),
+                    .ordering(["-id"])
+                    .read_only(),
             )
             .templates::<bureau_admin_ui::Templates>()
             .static_files::<bureau_admin_ui::Static>()

@@ -27,7 +27,7 @@ mod web;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use admin::AdminPanel;
+pub use admin::{AdminAction, AdminPanel};
 pub use app::{App, Server, shutdown_signal};
 pub use config::{
     AppConfig, Backend, Config, ConfigSource, DatabaseConfig, DatabaseUrl, HostPattern, LogConfig,

@@ -642,3 +642,167 @@ async fn staff_manage_users_and_roles_in_the_admin() {
         "{confirm}"
     );
 }
+
+async fn note_ids(app: &TestApp) -> Vec<String> {
+    note::Entity::find()
+        .all(app.state().db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.id.to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn bulk_actions_confirm_then_report_how_many_rows_changed() {
+    let (app, _) = spawn().await;
+    account(&app, "root", true, true).await;
+    notes(&app, &["One", "Two"], false).await;
+    notes(&app, &["Three"], true).await;
+    let browser = logged_in(&app, "root").await;
+    let ids = note_ids(&app).await;
+
+    let (_, list) = browser.page("/admin/probe/note/").await;
+    assert!(
+        list.contains("value=\"delete_selected\"") && list.contains("Publish selected notes"),
+        "{list}"
+    );
+
+    let mut publish = vec![("action", "publish")];
+    publish.extend(ids.iter().map(|id| ("_selected", id.as_str())));
+    let asked = browser
+        .submit("/admin/probe/note/", "/admin/probe/note/action/", &publish)
+        .await;
+    assert_eq!(asked.status(), 200);
+    assert!(asked.text().await.unwrap().contains("Are you sure?"));
+    assert_eq!(
+        note::Entity::find()
+            .all(app.state().db())
+            .await
+            .unwrap()
+            .iter()
+            .filter(|n| n.published)
+            .count(),
+        1,
+        "nothing happens before the confirmation"
+    );
+    let mut confirmed = publish.clone();
+    confirmed.push(("confirm", "yes"));
+    let done = browser
+        .submit(
+            "/admin/probe/note/",
+            "/admin/probe/note/action/",
+            &confirmed,
+        )
+        .await;
+    assert_eq!(done.status(), 303);
+    let (_, list) = browser.page("/admin/probe/note/").await;
+    assert!(
+        list.contains("Publish selected notes: 2 rows changed."),
+        "{list}"
+    );
+    let publishes = audit_entries(&app)
+        .await
+        .iter()
+        .filter(|e| e.action == "publish")
+        .count();
+    assert_eq!(publishes, 3, "one audit entry per selected row");
+
+    let mut delete = vec![("action", "delete_selected"), ("confirm", "yes")];
+    delete.extend(ids.iter().take(2).map(|id| ("_selected", id.as_str())));
+    let deleted = browser
+        .submit("/admin/probe/note/", "/admin/probe/note/action/", &delete)
+        .await;
+    assert_eq!(deleted.status(), 303);
+    assert_eq!(note_titles(&app).await, ["Three"]);
+    let (_, list) = browser.page("/admin/probe/note/").await;
+    assert!(
+        list.contains("Delete selected note: 2 rows changed."),
+        "{list}"
+    );
+}
+
+#[tokio::test]
+async fn the_filtered_list_exports_as_csv() {
+    let (app, _) = spawn().await;
+    account(&app, "root", true, true).await;
+    notes(
+        &app,
+        &["Plain", "Comma, \"quoted\"", "=HYPERLINK(\"x\")"],
+        true,
+    )
+    .await;
+    notes(&app, &["Hidden draft"], false).await;
+    let browser = logged_in(&app, "root").await;
+    let response = browser
+        .get("/admin/probe/note/export.csv?published=true&o=title")
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("probe-note.csv")
+    );
+    let csv = response.text().await.unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines[0], "Title,Published,Created at");
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("\"Comma, \"\"quoted\"\"\",Yes,")),
+        "{csv}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("\"'=HYPERLINK(\"\"x\"\")\"")),
+        "formulas are defused: {csv}"
+    );
+    assert!(!csv.contains("Hidden draft"));
+}
+
+#[tokio::test]
+async fn the_audit_log_is_read_only_even_for_superusers() {
+    let (app, _) = spawn().await;
+    account(&app, "root", true, true).await;
+    notes(&app, &["Logged"], true).await;
+    let browser = logged_in(&app, "root").await;
+    let id = note_ids(&app).await[0].clone();
+    browser
+        .submit(
+            "/admin/probe/note/",
+            "/admin/probe/note/action/",
+            &[
+                ("action", "publish"),
+                ("_selected", &id),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    let entry = audit_entries(&app).await[0].id;
+
+    let (status, list) = browser.page("/admin/core/admin_log/").await;
+    assert_eq!(status, 200);
+    assert!(!list.contains("/admin/core/admin_log/add/"));
+    assert_eq!(browser.page("/admin/core/admin_log/add/").await.0, 403);
+    let change = format!("/admin/core/admin_log/{entry}/change/");
+    let (status, view) = browser.page(&change).await;
+    assert_eq!(status, 200);
+    assert!(!view.contains("name=\"_save\""));
+    let token = browser.csrf_token("/admin/").await;
+    let forged = browser
+        .client
+        .post(browser.url(&change))
+        .form(&[("csrf_token", token.as_str()), ("action", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(audit_entries(&app).await[0].action, "publish");
+}

@@ -59,6 +59,9 @@ impl<'a> Access<'a> {
     }
 
     pub async fn allows(&self, panel: &AdminPanel, action: &str) -> Result<bool> {
+        if panel.is_read_only() && action != "view" {
+            return Ok(false);
+        }
         self.page
             .state
             .rbac()

@@ -9,15 +9,17 @@ pub(crate) mod query;
 mod store;
 mod views;
 
-pub use panel::AdminPanel;
+pub use panel::{AdminAction, AdminPanel};
 
 use crate::module::AppBuilder;
-use crate::web::routing::get;
+use crate::web::routing::{get, post};
 
 /// The admin's URLs, as Django's.
 pub(crate) fn register(app: &mut AppBuilder) {
     app.route("/admin/", get(views::dashboard::show))
         .route("/admin/:module/:entity/", get(views::list::show))
+        .route("/admin/:module/:entity/action/", post(views::actions::run))
+        .route("/admin/:module/:entity/export.csv", get(views::export::csv))
         .route(
             "/admin/:module/:entity/add/",
             get(views::form::add_page).post(views::form::add),

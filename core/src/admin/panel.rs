@@ -14,6 +14,37 @@ use crate::models::ModelInfo;
 /// problems by field.
 pub type Validator = Arc<dyn Fn(&Map<String, Json>, &mut FieldErrors) + Send + Sync>;
 
+/// Work to do after a change made through the panel has committed (reload a cache, notify).
+pub type ChangeHook = Arc<
+    dyn Fn(
+            crate::AppState,
+        )
+            -> std::pin::Pin<Box<dyn std::future::Future<Output = crate::Result<()>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// A bulk action on selected rows, run in the transaction that also records it in the audit log;
+/// returns how many rows it changed.
+pub type ActionFn = Arc<
+    dyn for<'a> Fn(
+            &'a sea_orm::DatabaseTransaction,
+            &'a [Json],
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = crate::Result<u64>> + Send + 'a>,
+        > + Send
+        + Sync,
+>;
+
+/// A module-defined bulk action, offered in the list's action menu to users whose roles grant
+/// `name` on the panel's model (`store.order`, `refund`).
+#[derive(Clone)]
+pub struct AdminAction {
+    pub name: String,
+    pub label: String,
+    pub run: ActionFn,
+}
+
 /// A column the form does not show, computed from another on every save (`username_key` from
 /// `username`). Uniqueness errors of the derived column are reported on its source.
 #[derive(Clone)]
@@ -42,6 +73,9 @@ pub struct AdminPanel {
     validators: Vec<Validator>,
     display: Option<String>,
     on_add: Option<fn(&mut Map<String, Json>)>,
+    after_change: Option<ChangeHook>,
+    read_only: bool,
+    actions: Vec<AdminAction>,
 }
 
 impl std::fmt::Debug for Derived {
@@ -69,6 +103,9 @@ impl AdminPanel {
             validators: Vec::new(),
             display: None,
             on_add: None,
+            after_change: None,
+            read_only: false,
+            actions: Vec::new(),
             model,
         }
     }
@@ -114,6 +151,58 @@ impl AdminPanel {
     pub fn on_add(mut self, fill: fn(&mut Map<String, Json>)) -> Self {
         self.on_add = Some(fill);
         self
+    }
+
+    /// Runs `hook` after every add, change or delete through this panel has committed.
+    pub fn after_change<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(crate::AppState) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = crate::Result<()>> + Send + 'static,
+    {
+        self.after_change = Some(Arc::new(move |state| Box::pin(hook(state))));
+        self
+    }
+
+    pub(crate) async fn changed(&self, state: &crate::AppState) -> crate::Result<()> {
+        match &self.after_change {
+            Some(hook) => hook(state.clone()).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Adds a bulk action: `action("publish", "Publish selected notes", |txn, ids| Box::pin(async
+    /// move { ... }))`. Users need the RBAC action `name` on the model to see and run it.
+    pub fn action<F>(mut self, name: &str, label: &str, run: F) -> Self
+    where
+        F: for<'a> Fn(
+                &'a sea_orm::DatabaseTransaction,
+                &'a [Json],
+            ) -> std::pin::Pin<
+                Box<dyn std::future::Future<Output = crate::Result<u64>> + Send + 'a>,
+            > + Send
+            + Sync
+            + 'static,
+    {
+        self.actions.push(AdminAction {
+            name: name.to_owned(),
+            label: label.to_owned(),
+            run: Arc::new(run),
+        });
+        self
+    }
+
+    pub fn actions(&self) -> &[AdminAction] {
+        &self.actions
+    }
+
+    /// Nobody adds, changes or deletes through this panel, superusers included (an audit log).
+    pub fn read_only(mut self) -> Self {
+        self.read_only = true;
+        self
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     pub(crate) fn fill_new(&self, row: &mut Map<String, Json>) {

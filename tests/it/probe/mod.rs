@@ -161,7 +161,21 @@ impl Module for Probe {
                     .list_display(["title", "published", "created_at"])
                     .search_fields(["title"])
                     .list_filter(["published"])
-                    .ordering(["-created_at"]),
+                    .ordering(["-created_at"])
+                    .action("publish", "Publish selected notes", |txn, ids| {
+                        Box::pin(async move {
+                            use bureau_core::sea_orm::sea_query::Expr;
+                            use bureau_core::sea_orm::{ColumnTrait, QueryFilter};
+                            let ids: Vec<i64> = ids.iter().filter_map(|id| id.as_i64()).collect();
+                            let done = note::Entity::update_many()
+                                .col_expr(note::Column::Published, Expr::value(true))
+                                .filter(note::Column::Id.is_in(ids))
+                                .filter(note::Column::Published.eq(false))
+                                .exec(txn)
+                                .await?;
+                            Ok(done.rows_affected)
+                        })
+                    }),
             )
             .policy(Policy::allow("probe_editor", "probe.note", "change"))
             .policy(Policy::inherit("probe_editor", "probe_viewer"))

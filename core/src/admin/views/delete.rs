@@ -92,6 +92,7 @@ pub async fn delete(
     .await?;
     store::delete(&txn, model, &key).await?;
     txn.commit().await?;
+    panel.changed(page.state).await?;
     page.flash(
         Level::Success,
         format!("The {} “{repr}” was deleted.", model.name.replace('_', " ")),

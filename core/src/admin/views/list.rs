@@ -58,22 +58,8 @@ pub async fn show(
     let access = Access::of(&page, user).await?;
     access.require(panel, "view").await?;
     let model = panel.model();
+    let mut list = list_query(panel, &params)?;
     let params = Params(params);
-
-    let mut list = ListQuery {
-        search: params
-            .get(SEARCH)
-            .map(str::to_owned)
-            .filter(|s| !s.trim().is_empty()),
-        search_columns: panel.searches().to_vec(),
-        limit: panel.rows_per_page(),
-        ..ListQuery::default()
-    };
-    for name in panel.filters() {
-        let column = model.column(name).ok_or(Error::NotFound)?;
-        list.filters.extend(filters_of(column, &params)?);
-    }
-    list.ordering = ordering(panel, params.get(ORDER))?;
     let page_number: u64 = match params.get(PAGE) {
         None => 1,
         Some(p) => p
@@ -114,6 +100,16 @@ pub async fn show(
         })
         .collect();
     let filters = filter_blocks(panel, &params, &base);
+    let mut actions = Vec::new();
+    if permissions.delete {
+        actions.push(json!({ "name": super::actions::DELETE_SELECTED, "label": format!("Delete selected {}", panel.label_text()) }));
+    }
+    for action in panel.actions() {
+        if access.allows(panel, &action.name).await? {
+            actions.push(json!({ "name": action.name, "label": action.label }));
+        }
+    }
+    let export_url = params.with(&format!("{base}export.csv"), &[], &[PAGE]);
     let context = json!({
         "panel": { "label": panel.label_text(), "key": panel.key(), "module": model.module, "name": model.name },
         "base": base,
@@ -123,6 +119,8 @@ pub async fn show(
         "search": list.search,
         "searchable": !panel.searches().is_empty(),
         "filters": filters,
+        "actions": actions,
+        "export_url": export_url,
         "permissions": permissions,
         "page": page_number,
         "pages": pages,
@@ -135,6 +133,27 @@ pub async fn show(
         .render("admin/list.html", context)
         .await?
         .into_response())
+}
+
+/// The search, filters and ordering the query string asks of `panel`'s list (no page yet).
+pub(super) fn list_query(panel: &AdminPanel, params: &[(String, String)]) -> Result<ListQuery> {
+    let model = panel.model();
+    let params = Params(params.to_vec());
+    let mut list = ListQuery {
+        search: params
+            .get(SEARCH)
+            .map(str::to_owned)
+            .filter(|s| !s.trim().is_empty()),
+        search_columns: panel.searches().to_vec(),
+        limit: panel.rows_per_page(),
+        ..ListQuery::default()
+    };
+    for name in panel.filters() {
+        let column = model.column(name).ok_or(Error::NotFound)?;
+        list.filters.extend(filters_of(column, &params)?);
+    }
+    list.ordering = ordering(panel, params.get(ORDER))?;
+    Ok(list)
 }
 
 /// The query string as given, with helpers to build links that change one part of it.
