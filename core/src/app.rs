@@ -74,7 +74,8 @@ pub(crate) async fn start(
     let prepare = config.database.migrate_on_start || config.app.load_demo_fixtures;
     // Without work to do at startup the pool connects lazily: the server comes up while the
     // database is still starting and /readyz says when it can serve.
-    let db = db::connect(&config.database, prepare).await?;
+    let mut db = db::connect(&config.database, prepare).await?;
+    db.set_metric_callback(web::queries::record);
     if prepare {
         db::with_startup_lock(&db, &config.database.url, async {
             if config.database.migrate_on_start {

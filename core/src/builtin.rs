@@ -82,7 +82,7 @@ impl Module for Core {
             .admin(
                 AdminPanel::of::<entities::user_role::Entity>()
                     .label("role assignments")
-                    .list_display(["id", "user_id", "role_id"]),
+                    .list_display(["user_id__username", "role_id__name", "id"]),
             )
             .admin(
                 AdminPanel::of::<entities::casbin_rule::Entity>()

@@ -806,3 +806,80 @@ async fn the_audit_log_is_read_only_even_for_superusers() {
     assert_eq!(forged.status(), 403);
     assert_eq!(audit_entries(&app).await[0].action, "publish");
 }
+
+/// Statements the app ran for one request (reported in debug, which tests run with).
+fn queries(response: &reqwest::Response) -> usize {
+    response.headers()["x-bureau-queries"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn related_columns_cost_one_query_per_relation_whatever_the_page_size() {
+    let (app, _) = spawn().await;
+    account(&app, "root", true, true).await;
+    let db = app.state().db();
+    let rbac = app.state().rbac();
+    rbac.grant(db, "readers", "probe.note", "view")
+        .await
+        .unwrap();
+    rbac.grant(db, "writers", "probe.note", "change")
+        .await
+        .unwrap();
+    for n in 0..40 {
+        let member = user::ActiveModel {
+            username: Set(format!("member{n}")),
+            username_key: Set(format!("member{n}")),
+            email: Set(format!("member{n}@example.com")),
+            email_key: Set(format!("member{n}@example.com")),
+            password: Set("!".to_owned()),
+            is_active: Set(true),
+            is_staff: Set(false),
+            is_superuser: Set(false),
+            email_verified: Set(true),
+            date_joined: Set(bureau_core::sea_orm::prelude::ChronoUtc::now().fixed_offset()),
+            last_login: Set(None),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        rbac.assign(
+            db,
+            member.id,
+            if n % 2 == 0 { "readers" } else { "writers" },
+        )
+        .await
+        .unwrap();
+    }
+    let browser = logged_in(&app, "root").await;
+    // The first page after login also shows (and so removes) the welcome message.
+    browser.get("/admin/").await;
+
+    let forty = browser.get("/admin/core/user_role/").await;
+    let forty_queries = queries(&forty);
+    let page = crate::support::html(&forty.text().await.unwrap());
+    assert!(
+        page.contains("member0") && page.contains("readers") && page.contains("writers"),
+        "{page}"
+    );
+    assert!(
+        page.contains("User username") && page.contains("Role name"),
+        "{page}"
+    );
+
+    use bureau_core::sea_orm::{ColumnTrait, QueryFilter};
+    bureau_core::entities::user_role::Entity::delete_many()
+        .filter(bureau_core::entities::user_role::Column::Id.gt(1))
+        .exec(db)
+        .await
+        .unwrap();
+    let one = browser.get("/admin/core/user_role/").await;
+    assert_eq!(
+        queries(&one),
+        forty_queries,
+        "40 rows cost what 1 row costs"
+    );
+}

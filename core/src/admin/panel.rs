@@ -76,6 +76,15 @@ pub struct AdminPanel {
     after_change: Option<ChangeHook>,
     read_only: bool,
     actions: Vec<AdminAction>,
+    computed: Vec<Computed>,
+}
+
+/// A list column computed from the row rather than stored.
+#[derive(Clone)]
+pub struct Computed {
+    pub name: String,
+    pub label: String,
+    pub value: fn(&Map<String, Json>) -> String,
 }
 
 impl std::fmt::Debug for Derived {
@@ -106,6 +115,7 @@ impl AdminPanel {
             after_change: None,
             read_only: false,
             actions: Vec::new(),
+            computed: Vec::new(),
             model,
         }
     }
@@ -193,6 +203,30 @@ impl AdminPanel {
 
     pub fn actions(&self) -> &[AdminAction] {
         &self.actions
+    }
+
+    /// A list column `name` (usable in `list_display`) whose cells `value` computes from the row.
+    pub fn computed(
+        mut self,
+        name: &str,
+        label: &str,
+        value: fn(&Map<String, Json>) -> String,
+    ) -> Self {
+        self.computed.push(Computed {
+            name: name.to_owned(),
+            label: label.to_owned(),
+            value,
+        });
+        self
+    }
+
+    pub fn computed_column(&self, name: &str) -> Option<&Computed> {
+        self.computed.iter().find(|c| c.name == name)
+    }
+
+    /// `fk__field` in `list_display`: the foreign key column and the field of the row it points at.
+    pub fn related_column(name: &str) -> Option<(&str, &str)> {
+        name.split_once("__")
     }
 
     /// Nobody adds, changes or deletes through this panel, superusers included (an audit log).
@@ -363,7 +397,11 @@ impl AdminPanel {
                     .strip_prefix('-')
                     .filter(|_| option == "ordering")
                     .unwrap_or(name);
-                if self.model.column(column).is_none() {
+                let shown_otherwise = option == "list_display"
+                    && (self.computed_column(column).is_some()
+                        || Self::related_column(column)
+                            .is_some_and(|(fk, _)| self.model.foreign_key(fk).is_some()));
+                if self.model.column(column).is_none() && !shown_otherwise {
                     problems.push(format!(
                         "admin panel `{}`: {option} names `{column}`, which is not a column of {} (columns: {})",
                         self.key(),

@@ -22,6 +22,7 @@ pub type Row = Map<String, Json>;
 pub enum Filter {
     Equals(String, Json),
     NotEquals(String, Json),
+    In(String, Vec<Json>),
     IsNull(String),
     /// Inclusive bounds; either may be open.
     Between(String, Option<Json>, Option<Json>),
@@ -70,6 +71,14 @@ impl ListQuery {
                 Filter::NotEquals(name, value) => {
                     let column = column(model, name)?;
                     Expr::col(Alias::new(name)).ne(to_expr(column, value)?)
+                }
+                Filter::In(name, values) => {
+                    let column = column(model, name)?;
+                    let values = values
+                        .iter()
+                        .map(|v| to_expr(column, v))
+                        .collect::<std::result::Result<Vec<_>, _>>()?;
+                    Expr::col(Alias::new(name)).is_in(values)
                 }
                 Filter::IsNull(name) => Expr::col(Alias::new(name)).is_null(),
                 Filter::Between(name, from, to) => {

@@ -17,6 +17,7 @@ mod hosts;
 pub(crate) mod nav;
 pub(crate) mod openapi;
 pub mod page;
+pub mod queries;
 mod request;
 pub(crate) mod routing;
 pub(crate) mod server;

@@ -7,7 +7,7 @@ use poem::endpoint::BoxEndpoint;
 use poem::listener::{Acceptor, TcpAcceptor};
 use poem::{EndpointExt, Route, RouteMethod};
 
-use super::{body_limit, compression, csrf, errors, headers, hosts, request};
+use super::{body_limit, compression, csrf, errors, headers, hosts, queries, request};
 use crate::registry::Endpoints;
 use crate::session;
 use crate::{AppState, Error, Result};
@@ -42,6 +42,7 @@ pub(crate) fn endpoint(state: &AppState, endpoints: Endpoints) -> Result<BoxEndp
     } else {
         app.boxed()
     };
+    let app = queries::report(app, config.app.debug);
     let app = headers::security(app, config.security.clone());
     let app = request::context(app, config.server.trusted_proxies.clone());
     Ok(app.boxed())

@@ -1,6 +1,8 @@
 //! `/admin/<module>/<entity>/`: the change list — search, filters, sortable columns, pages, and a
 //! count that never costs a full scan of a huge table.
 
+use std::collections::HashMap;
+
 use chrono::{Datelike, Duration, Utc};
 use poem::handler;
 use poem::web::{Path, Query};
@@ -27,8 +29,9 @@ struct Header {
     label: String,
     /// `asc`, `desc` or absent.
     sorted: Option<&'static str>,
-    /// The list sorted by this column (toggled if it already is).
-    sort_url: String,
+    /// The list sorted by this column (toggled if it already is); none for related and computed
+    /// columns.
+    sort_url: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -87,6 +90,7 @@ pub async fn show(
         .single_key()
         .map(|k| k.name.clone())
         .unwrap_or_default();
+    let related = related_rows(page.state, panel, &rows).await?;
     let rows: Vec<Json> = rows
         .iter()
         .map(|row| {
@@ -94,7 +98,7 @@ pub async fn show(
             let cells: Vec<String> = panel
                 .columns()
                 .iter()
-                .map(|name| display(model.column(name), row.get(name).unwrap_or(&Json::Null)))
+                .map(|name| cell(panel, &related, row, name))
                 .collect();
             json!({ "id": id, "cells": cells, "url": format!("{base}{}/change/", encode(&id)) })
         })
@@ -154,6 +158,89 @@ pub(super) fn list_query(panel: &AdminPanel, params: &[(String, String)]) -> Res
     }
     list.ordering = ordering(panel, params.get(ORDER))?;
     Ok(list)
+}
+
+/// Rows of other tables that `fk__field` columns show, fetched with one query per foreign key
+/// for the whole page (never one per row): foreign key column → referred key → row.
+async fn related_rows(
+    state: &crate::AppState,
+    panel: &AdminPanel,
+    rows: &[query::Row],
+) -> Result<HashMap<String, HashMap<String, query::Row>>> {
+    let model = panel.model();
+    let mut related = HashMap::new();
+    for name in panel.columns() {
+        let Some((fk_column, _)) = AdminPanel::related_column(name) else {
+            continue;
+        };
+        if related.contains_key(fk_column) {
+            continue;
+        }
+        let Some(fk) = model.foreign_key(fk_column) else {
+            continue;
+        };
+        let Some(target) = state
+            .registry()
+            .models()
+            .iter()
+            .find(|m| m.table == fk.table)
+        else {
+            continue;
+        };
+        let mut keys: Vec<Json> = rows
+            .iter()
+            .filter_map(|row| row.get(fk_column).filter(|v| !v.is_null()).cloned())
+            .collect();
+        keys.sort_by_key(|k| k.to_string());
+        keys.dedup();
+        let mut by_key = HashMap::new();
+        if !keys.is_empty() {
+            let list = ListQuery {
+                limit: keys.len() as u64,
+                filters: vec![Filter::In(fk.target_column.clone(), keys)],
+                ..ListQuery::default()
+            };
+            for row in query::rows(state.db(), target, &list)
+                .await?
+                .map_err(Error::BadRequest)?
+            {
+                let key = row
+                    .get(&fk.target_column)
+                    .map(display_key)
+                    .unwrap_or_default();
+                by_key.insert(key, row);
+            }
+        }
+        related.insert(fk_column.to_owned(), by_key);
+    }
+    Ok(related)
+}
+
+/// One list cell: a column, a field of a related row, or a computed value.
+fn cell(
+    panel: &AdminPanel,
+    related: &HashMap<String, HashMap<String, query::Row>>,
+    row: &query::Row,
+    name: &str,
+) -> String {
+    if let Some(computed) = panel.computed_column(name) {
+        return (computed.value)(row);
+    }
+    if let Some((fk, field)) = AdminPanel::related_column(name) {
+        let target = row
+            .get(fk)
+            .map(display_key)
+            .and_then(|key| related.get(fk)?.get(&key))
+            .and_then(|target| target.get(field));
+        return match target {
+            Some(value) => display(None, value),
+            None => "—".to_owned(),
+        };
+    }
+    display(
+        panel.model().column(name),
+        row.get(name).unwrap_or(&Json::Null),
+    )
 }
 
 /// The query string as given, with helpers to build links that change one part of it.
@@ -293,11 +380,22 @@ fn headers(
                 Some(false) => format!("-{name}"),
                 _ => name.clone(),
             };
+            let sortable = panel.model().column(name).is_some();
+            let text = match (
+                panel.computed_column(name),
+                AdminPanel::related_column(name),
+            ) {
+                (Some(computed), _) => computed.label.clone(),
+                (None, Some((fk, field))) => {
+                    label(&format!("{} {field}", fk.trim_end_matches("_id")))
+                }
+                (None, None) => label(name),
+            };
             Header {
                 name: name.clone(),
-                label: label(name),
+                label: text,
                 sorted: current.map(|d| if d { "desc" } else { "asc" }),
-                sort_url: params.with(base, &[(ORDER, &next)], &[]),
+                sort_url: sortable.then(|| params.with(base, &[(ORDER, &next)], &[])),
             }
         })
         .collect()
