@@ -883,3 +883,46 @@ async fn related_columns_cost_one_query_per_relation_whatever_the_page_size() {
         "40 rows cost what 1 row costs"
     );
 }
+
+#[tokio::test]
+async fn foreign_key_fields_offer_type_ahead_choices() {
+    let (app, _) = spawn().await;
+    account(&app, "root", true, true).await;
+    account(&app, "alice", false, false).await;
+    account(&app, "alicia", false, false).await;
+    account(&app, "bob", false, false).await;
+    let browser = logged_in(&app, "root").await;
+
+    let (_, form) = browser.page("/admin/core/user_role/add/").await;
+    assert!(
+        form.contains("hx-get=\"/admin/core/user/autocomplete/\"")
+            && form.contains("list=\"id_user_id_choices\""),
+        "{form}"
+    );
+    assert!(
+        form.contains("htmx-2.0.11.min.js"),
+        "htmx is served from the binary"
+    );
+    let (status, options) = browser
+        .page("/admin/core/user/autocomplete/?user_id=ALI")
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        options.contains(">alice</option>") && options.contains(">alicia</option>"),
+        "{options}"
+    );
+    assert!(!options.contains("bob"));
+    let bob = users::find_by_login(app.state().db(), "bob")
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, by_id) = browser
+        .page(&format!(
+            "/admin/core/user/autocomplete/?user_id={}",
+            bob.id
+        ))
+        .await;
+    assert!(by_id.contains(">bob</option>"), "{by_id}");
+    let js = browser.get("/static/core/js/htmx-2.0.11.min.js").await;
+    assert_eq!(js.status(), 200);
+}

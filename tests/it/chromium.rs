@@ -2,10 +2,53 @@
 //! both): what a person on a phone sees and can do.
 
 use bureau_core::auth::users::{self, NewUser};
+use bureau_core::testing::TestApp;
 
 use crate::support::spawn;
 
 const SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser");
+
+/// Runs `tests/browser/<script>` against the app with `args`; its output shows on failure.
+async fn run(script: &str, app: &TestApp, args: Vec<String>) {
+    let mut all = vec![format!("{SCRIPTS}/{script}"), app.url("")];
+    all.extend(args);
+    // On the blocking pool: the app under test shares this test's runtime.
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3").args(all).output()
+    })
+    .await
+    .unwrap()
+    .expect("running python3 (Playwright and Chromium are installed by .ci/run)");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn staff_manage_a_note_in_the_admin_in_chromium() {
+    let (app, _) = spawn().await;
+    let new = NewUser {
+        username: "editor".to_owned(),
+        email: "editor@example.com".to_owned(),
+        password: "quiet granite harbour".to_owned(),
+        is_staff: true,
+        is_superuser: true,
+        email_verified: true,
+    };
+    users::create(app.state().db(), app.state(), &new)
+        .await
+        .unwrap();
+    let shots = concat!(env!("CARGO_TARGET_TMPDIR"), "/screenshots/admin").to_owned();
+    run(
+        "admin_journey.py",
+        &app,
+        vec![new.username.clone(), new.password.clone(), shots],
+    )
+    .await;
+}
 
 #[tokio::test]
 async fn account_pages_work_on_a_phone_in_chromium() {
@@ -21,21 +64,10 @@ async fn account_pages_work_on_a_phone_in_chromium() {
         .await
         .unwrap();
 
-    // On the blocking pool: the app under test shares this test's runtime.
-    let args = [app.url(""), new.username.clone(), new.password.clone()];
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("python3")
-            .arg(format!("{SCRIPTS}/accounts_on_a_phone.py"))
-            .args(args)
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("running python3 (Playwright and Chromium are installed by .ci/run)");
-    assert!(
-        output.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run(
+        "accounts_on_a_phone.py",
+        &app,
+        vec![new.username.clone(), new.password.clone()],
+    )
+    .await;
 }

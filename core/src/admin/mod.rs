@@ -21,6 +21,10 @@ pub(crate) fn register(app: &mut AppBuilder) {
         .route("/admin/:module/:entity/action/", post(views::actions::run))
         .route("/admin/:module/:entity/export.csv", get(views::export::csv))
         .route(
+            "/admin/:module/:entity/autocomplete/",
+            get(views::autocomplete::options),
+        )
+        .route(
             "/admin/:module/:entity/add/",
             get(views::form::add_page).post(views::form::add),
         )

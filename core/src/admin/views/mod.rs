@@ -2,6 +2,7 @@
 //! the URL (`access::panel`), and the permission the page needs (`Access::require`).
 
 pub(super) mod actions;
+pub(super) mod autocomplete;
 pub(super) mod dashboard;
 pub(super) mod delete;
 pub(super) mod export;
