@@ -51,6 +51,7 @@ impl Module for Core {
                     .display("username")
                     // The hash is never shown; passwords are set by their owner or a reset link.
                     .exclude(["password"])
+                    .object_link("Set password", "password/")
                     .derive("username_key", "username", str::to_lowercase)
                     .derive("email_key", "email", str::to_lowercase)
                     .readonly_fields(["date_joined", "last_login"])

@@ -926,3 +926,57 @@ async fn foreign_key_fields_offer_type_ahead_choices() {
     let js = browser.get("/static/core/js/htmx-2.0.11.min.js").await;
     assert_eq!(js.status(), 200);
 }
+
+#[tokio::test]
+async fn staff_set_a_users_password_and_their_sessions_end() {
+    let (app, _) = spawn().await;
+    account(&app, "root", true, true).await;
+    let target = account(&app, "pat", false, false).await;
+    let pat = logged_in(&app, "pat").await;
+    assert_eq!(pat.get("/accounts/profile/").await.status(), 200);
+    let browser = logged_in(&app, "root").await;
+    let url = format!("/admin/core/user/{}/password/", target.id);
+
+    let (_, change) = browser
+        .page(&format!("/admin/core/user/{}/change/", target.id))
+        .await;
+    assert!(
+        change.contains(&url),
+        "the change page links to it: {change}"
+    );
+    let weak = browser
+        .fill(
+            &url,
+            &[("password1", "pat12345678"), ("password2", "pat12345678")],
+        )
+        .await;
+    assert_eq!(weak.status(), 422);
+    let set = browser
+        .fill(
+            &url,
+            &[
+                ("password1", "a brand new secret"),
+                ("password2", "a brand new secret"),
+            ],
+        )
+        .await;
+    assert_eq!(set.status(), 303);
+    assert_eq!(
+        pat.get("/accounts/profile/").await.status(),
+        303,
+        "pat's session ended"
+    );
+    assert_eq!(
+        Browser::new(&app)
+            .fill(
+                "/accounts/login/",
+                &[("login", "pat"), ("password", "a brand new secret")]
+            )
+            .await
+            .status(),
+        303
+    );
+    let entry = audit_entries(&app).await.pop().unwrap();
+    assert_eq!(entry.action, "change");
+    assert!(!entry.changes.contains("brand new"), "{}", entry.changes);
+}

@@ -10,7 +10,7 @@ use crate::{Error, Result};
 
 /// The staff user behind an admin request, or the answer for someone who is not one: anonymous
 /// visitors go to the login page, other users get a page that says the admin is for staff.
-pub(super) async fn staff(page: &Page<'_>) -> Result<std::result::Result<user::Model, Response>> {
+pub(crate) async fn staff(page: &Page<'_>) -> Result<std::result::Result<user::Model, Response>> {
     let Some(user) = page.user.clone() else {
         return Ok(Err(page.login_redirect()));
     };
@@ -26,7 +26,7 @@ pub(super) async fn staff(page: &Page<'_>) -> Result<std::result::Result<user::M
 }
 
 /// The panel at `/admin/<module>/<entity>/`, or 404.
-pub(super) fn panel<'a>(page: &'a Page<'_>, module: &str, entity: &str) -> Result<&'a AdminPanel> {
+pub(crate) fn panel<'a>(page: &'a Page<'_>, module: &str, entity: &str) -> Result<&'a AdminPanel> {
     let key = format!("{module}.{entity}");
     page.state
         .registry()
@@ -38,7 +38,7 @@ pub(super) fn panel<'a>(page: &'a Page<'_>, module: &str, entity: &str) -> Resul
 
 /// What the user may do with a panel's model, for showing only the links that work.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
-pub(super) struct Permissions {
+pub(crate) struct Permissions {
     pub view: bool,
     pub add: bool,
     pub change: bool,
@@ -46,7 +46,7 @@ pub(super) struct Permissions {
 }
 
 /// The user's roles, read once per request, and the checks made with them.
-pub(super) struct Access<'a> {
+pub(crate) struct Access<'a> {
     page: &'a Page<'a>,
     pub user: user::Model,
     roles: Vec<String>,

@@ -11,6 +11,10 @@ mod views;
 
 pub use panel::{AdminAction, AdminPanel};
 
+// For pages other parts of core add beside the engine's (setting a user's password).
+pub(crate) use access::{Access, panel, staff};
+pub(crate) use store::audit;
+
 use crate::module::AppBuilder;
 use crate::web::routing::{get, post};
 

@@ -77,6 +77,7 @@ pub struct AdminPanel {
     read_only: bool,
     actions: Vec<AdminAction>,
     computed: Vec<Computed>,
+    object_links: Vec<(String, String)>,
 }
 
 /// A list column computed from the row rather than stored.
@@ -116,6 +117,7 @@ impl AdminPanel {
             read_only: false,
             actions: Vec::new(),
             computed: Vec::new(),
+            object_links: Vec::new(),
             model,
         }
     }
@@ -218,6 +220,17 @@ impl AdminPanel {
             value,
         });
         self
+    }
+
+    /// A link on each object's page to `path`, relative to the object (`password/` →
+    /// `/admin/core/user/7/password/`), for pages a module adds beside the engine's.
+    pub fn object_link(mut self, label: &str, path: &str) -> Self {
+        self.object_links.push((label.to_owned(), path.to_owned()));
+        self
+    }
+
+    pub fn object_links(&self) -> &[(String, String)] {
+        &self.object_links
     }
 
     pub fn computed_column(&self, name: &str) -> Option<&Computed> {

@@ -407,6 +407,7 @@ async fn render_change(
         "version": store::version(current),
         "original": serde_json::to_string(&opened).unwrap_or_default(),
         "can_delete": can_delete,
+        "links": panel.object_links().iter().map(|(label, path)| json!({ "label": label, "path": path })).collect::<Vec<_>>(),
     });
     render(
         page,

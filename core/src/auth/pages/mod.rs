@@ -1,6 +1,7 @@
 //! The public account pages, at django-allauth's familiar URLs. Every form re-renders with field
 //! errors (422) and the user's input (never a password); every outcome leaves a flash message.
 
+mod admin_password;
 mod delete;
 mod email;
 mod login;
@@ -46,7 +47,11 @@ pub(crate) fn register(app: &mut AppBuilder) {
             "/accounts/password/reset/key/:key/",
             get(reset::key_form).post(reset::key_submit),
         )
-        .route("/accounts/delete/", get(delete::show).post(delete::submit));
+        .route("/accounts/delete/", get(delete::show).post(delete::submit))
+        .route(
+            "/admin/core/user/:id/password/",
+            get(admin_password::show).post(admin_password::submit),
+        );
 }
 
 /// The context of a form page: the submitted values to show again and the errors by field.
