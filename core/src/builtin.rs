@@ -52,6 +52,9 @@ impl Module for Core {
                     // The hash is never shown; passwords are set by their owner or a reset link.
                     .exclude(["password"])
                     .object_link("Set password", "password/")
+                    .many_to_many::<entities::user_role::Entity>(
+                        "roles", "Roles", "user_id", "role_id",
+                    )
                     .derive("username_key", "username", str::to_lowercase)
                     .derive("email_key", "email", str::to_lowercase)
                     .readonly_fields(["date_joined", "last_login"])

@@ -980,3 +980,79 @@ async fn staff_set_a_users_password_and_their_sessions_end() {
     assert_eq!(entry.action, "change");
     assert!(!entry.changes.contains("brand new"), "{}", entry.changes);
 }
+
+#[tokio::test]
+async fn a_users_roles_are_ticked_on_their_page() {
+    let (app, _) = spawn().await;
+    account(&app, "root", true, true).await;
+    let target = account(&app, "sam", true, false).await;
+    let db = app.state().db();
+    let roles = bureau_core::entities::role::Entity::find()
+        .all(db)
+        .await
+        .unwrap();
+    let role = |name: &str| {
+        roles
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap()
+            .id
+            .to_string()
+    };
+    let browser = logged_in(&app, "root").await;
+    let url = format!("/admin/core/user/{}/change/", target.id);
+    let form = raw_page(&browser, &url).await;
+    assert!(form.contains("name=\"roles\""), "{form}");
+
+    let base = vec![
+        ("username", "sam".to_owned()),
+        ("email", "sam@example.com".to_owned()),
+        ("is_active", "on".to_owned()),
+        ("is_staff", "on".to_owned()),
+        ("email_verified", "on".to_owned()),
+        ("_version", version_of(&form)),
+        ("_original", original_of(&form)),
+    ];
+    let mut ticked = base.clone();
+    ticked.push(("roles", role("moderator")));
+    ticked.push(("roles", role("customer")));
+    let fields: Vec<(&str, &str)> = ticked.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let saved = browser.fill(&url, &fields).await;
+    assert_eq!(saved.status(), 303);
+    assert_eq!(
+        app.state().rbac().roles_of(db, target.id).await.unwrap(),
+        ["customer", "moderator"]
+    );
+    let diff: serde_json::Value =
+        serde_json::from_str(&audit_entries(&app).await.pop().unwrap().changes).unwrap();
+    assert!(diff["roles"].is_array(), "{diff}");
+
+    let form = raw_page(&browser, &url).await;
+    let mut fewer: Vec<(String, String)> = base
+        .iter()
+        .filter(|(n, _)| !n.starts_with('_'))
+        .map(|(n, v)| ((*n).to_owned(), v.clone()))
+        .collect();
+    fewer.push(("_version".to_owned(), version_of(&form)));
+    fewer.push(("_original".to_owned(), original_of(&form)));
+    fewer.push(("roles".to_owned(), role("customer")));
+    let fields: Vec<(&str, &str)> = fewer
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(browser.fill(&url, &fields).await.status(), 303);
+    assert_eq!(
+        app.state().rbac().roles_of(db, target.id).await.unwrap(),
+        ["customer"]
+    );
+
+    let mut bad: Vec<(&str, &str)> = fields.clone();
+    bad.retain(|(n, _)| *n != "roles");
+    bad.push(("roles", "999999"));
+    let refused = browser.fill(&url, &bad).await;
+    assert_eq!(refused.status(), 422);
+    assert_eq!(
+        app.state().rbac().roles_of(db, target.id).await.unwrap(),
+        ["customer"]
+    );
+}

@@ -6,6 +6,7 @@ mod access;
 mod forms;
 mod panel;
 pub(crate) mod query;
+mod relations;
 mod store;
 mod views;
 

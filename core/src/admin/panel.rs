@@ -78,6 +78,29 @@ pub struct AdminPanel {
     actions: Vec<AdminAction>,
     computed: Vec<Computed>,
     object_links: Vec<(String, String)>,
+    many_to_many: Vec<ManyToMany>,
+}
+
+/// A set of rows of another table linked through a join table (a user's roles through
+/// `core_user_role`), edited on the form as one list of checkboxes.
+#[derive(Clone, Debug)]
+pub struct ManyToMany {
+    pub name: String,
+    pub label: String,
+    pub join: ModelInfo,
+    /// The join table's column that points at this panel's row.
+    pub own_column: String,
+    /// The join table's column that points at the other table.
+    pub other_column: String,
+}
+
+impl ManyToMany {
+    /// The table the links lead to.
+    pub fn target_table(&self) -> Option<&str> {
+        self.join
+            .foreign_key(&self.other_column)
+            .map(|fk| fk.table.as_str())
+    }
 }
 
 /// A list column computed from the row rather than stored.
@@ -118,6 +141,7 @@ impl AdminPanel {
             actions: Vec::new(),
             computed: Vec::new(),
             object_links: Vec::new(),
+            many_to_many: Vec::new(),
             model,
         }
     }
@@ -227,6 +251,29 @@ impl AdminPanel {
     pub fn object_link(mut self, label: &str, path: &str) -> Self {
         self.object_links.push((label.to_owned(), path.to_owned()));
         self
+    }
+
+    /// Edits the rows linked through join entity `J` as a list of checkboxes named `name`:
+    /// `own_column` of `J` points at this panel's row, `other_column` at the linked table.
+    pub fn many_to_many<J: EntityTrait>(
+        mut self,
+        name: &str,
+        label: &str,
+        own_column: &str,
+        other_column: &str,
+    ) -> Self {
+        self.many_to_many.push(ManyToMany {
+            name: name.to_owned(),
+            label: label.to_owned(),
+            join: ModelInfo::of::<J>(""),
+            own_column: own_column.to_owned(),
+            other_column: other_column.to_owned(),
+        });
+        self
+    }
+
+    pub fn relations(&self) -> &[ManyToMany] {
+        &self.many_to_many
     }
 
     pub fn object_links(&self) -> &[(String, String)] {
@@ -422,6 +469,28 @@ impl AdminPanel {
                         self.model.column_names().join(", ")
                     ));
                 }
+            }
+        }
+        for relation in &self.many_to_many {
+            let own = relation.join.foreign_key(&relation.own_column);
+            if own.is_none_or(|fk| fk.table != self.model.table) {
+                problems.push(format!(
+                    "admin panel `{}`: many_to_many `{}`: {}.{} is not a foreign key to {}",
+                    self.key(),
+                    relation.name,
+                    relation.join.table,
+                    relation.own_column,
+                    self.model.table
+                ));
+            }
+            if relation.target_table().is_none() {
+                problems.push(format!(
+                    "admin panel `{}`: many_to_many `{}`: {}.{} is not a foreign key",
+                    self.key(),
+                    relation.name,
+                    relation.join.table,
+                    relation.other_column
+                ));
             }
         }
         if !(1..=MAX_PER_PAGE).contains(&self.per_page) {

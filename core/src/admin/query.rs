@@ -60,7 +60,7 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn condition(&self, model: &ModelInfo) -> std::result::Result<Condition, String> {
+    pub(crate) fn condition(&self, model: &ModelInfo) -> std::result::Result<Condition, String> {
         let mut all = Condition::all();
         for filter in &self.filters {
             all = all.add(match filter {

@@ -130,6 +130,26 @@ pub async fn delete(db: &impl ConnectionTrait, model: &ModelInfo, id: &Json) -> 
     Ok(())
 }
 
+/// Deletes the rows of `model` matching every filter (the links a many-to-many field drops).
+pub async fn delete_where(
+    db: &impl ConnectionTrait,
+    model: &ModelInfo,
+    filters: Vec<Filter>,
+) -> Result<()> {
+    let list = ListQuery {
+        filters,
+        ..ListQuery::default()
+    };
+    let condition = list.condition(model).map_err(Error::BadRequest)?;
+    let mut delete = Query::delete();
+    delete
+        .from_table(Alias::new(&model.table))
+        .cond_where(condition);
+    db.execute_raw(db.get_database_backend().build(&delete))
+        .await?;
+    Ok(())
+}
+
 /// Rows of other tables that point at one row, and what deleting it does to them.
 #[derive(Debug, serde::Serialize)]
 pub struct Dependents {

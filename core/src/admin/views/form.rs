@@ -4,7 +4,7 @@
 //! it is written with its audit entry in one transaction, or shown again with every problem next
 //! to its field and the input kept.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use poem::handler;
 use poem::http::StatusCode;
@@ -15,9 +15,9 @@ use serde_json::{Value as Json, json};
 
 use crate::admin::AdminPanel;
 use crate::admin::access::{self, Access};
-use crate::admin::forms;
 use crate::admin::query::{self, Filter, ListQuery, Row};
 use crate::admin::store;
+use crate::admin::{forms, relations};
 use crate::models::ModelInfo;
 use crate::web::flash::Level;
 use crate::web::page::Page;
@@ -25,9 +25,44 @@ use crate::{Error, FieldErrors, Result};
 
 type Fields = Vec<(String, String)>;
 
-/// The fields of a submitted form by name (the last value wins, as browsers send one each).
-fn form_map(fields: Fields) -> HashMap<String, String> {
-    fields.into_iter().collect()
+/// Joins the keys a many-to-many field holds into one form value (and splits them again); the
+/// unit separator cannot occur in a key typed into a form.
+const KEYS_SEPARATOR: char = '\u{1f}';
+
+fn joined(keys: &BTreeSet<String>) -> String {
+    keys.iter()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(&KEYS_SEPARATOR.to_string())
+}
+
+fn split(value: Option<&String>) -> BTreeSet<String> {
+    value
+        .map(|v| {
+            v.split(KEYS_SEPARATOR)
+                .filter(|k| !k.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The fields of a submitted form by name: one value each (browsers send one), except
+/// many-to-many fields, whose ticked keys are kept together.
+fn form_map(panel: &AdminPanel, fields: Fields) -> HashMap<String, String> {
+    let mut map: HashMap<String, String> = HashMap::new();
+    for relation in panel.relations() {
+        map.insert(
+            relation.name.clone(),
+            joined(&relations::submitted(&fields, relation)),
+        );
+    }
+    for (name, value) in fields {
+        if !panel.relations().iter().any(|r| r.name == name) {
+            map.insert(name, value);
+        }
+    }
+    map
 }
 
 #[handler]
@@ -69,11 +104,12 @@ pub async fn add(
     let access = Access::of(&page, user).await?;
     access.require(panel, "add").await?;
     let model = panel.model();
-    let form = form_map(fields);
+    let form = form_map(panel, fields);
     let mut errors = FieldErrors::new();
     let mut values = forms::parse(panel, &form, true, &mut errors);
     panel.fill_new(&mut values);
     check(&page, panel, &values, None, &mut errors).await?;
+    check_relations(&page, panel, &form, &mut errors).await?;
     if !errors.is_empty() {
         return render(
             &page,
@@ -106,6 +142,11 @@ pub async fn add(
         }
     };
     let repr = repr(panel, &values, &id);
+    for relation in panel.relations() {
+        let wanted = split(form.get(&relation.name));
+        relations::save(&txn, page.state.registry(), relation, &id, &wanted).await?;
+        values.insert(relation.name.clone(), json!(wanted));
+    }
     store::audit(
         &txn,
         &access.user,
@@ -143,7 +184,11 @@ pub async fn change_page(
         .await?
         .ok_or(Error::NotFound)?;
     let can_change = access.allows(panel, "change").await?;
-    let inputs = forms::inputs(panel, &row);
+    let mut inputs = forms::inputs(panel, &row);
+    for relation in panel.relations() {
+        let linked = relations::linked(page.state.db(), relation, &id).await?;
+        inputs.insert(relation.name.clone(), joined(&linked));
+    }
     render_change(
         &page,
         &access,
@@ -173,10 +218,11 @@ pub async fn change(
     access.require(panel, "change").await?;
     let model = panel.model();
     let id = store::key_value(model, &id)?;
-    let form = form_map(fields);
+    let form = form_map(panel, fields);
     let mut errors = FieldErrors::new();
     let values = forms::parse(panel, &form, false, &mut errors);
     check(&page, panel, &values, Some(&id), &mut errors).await?;
+    check_relations(&page, panel, &form, &mut errors).await?;
 
     let txn = page.state.db().begin().await?;
     let current = store::find(&txn, model, &id)
@@ -252,7 +298,16 @@ pub async fn change(
         )
         .await;
     }
-    let diff = store::diff(&current, &values);
+    let mut diff = store::diff(&current, &values);
+    for relation in panel.relations() {
+        let wanted = split(form.get(&relation.name));
+        if let Some(change) =
+            relations::save(&txn, page.state.registry(), relation, &id, &wanted).await?
+            && let Some(diff) = diff.as_object_mut()
+        {
+            diff.insert(relation.name.clone(), change);
+        }
+    }
     let mut after = current.clone();
     after.extend(values.clone());
     let repr = repr(panel, &after, &id);
@@ -266,6 +321,27 @@ pub async fn change(
     )
     .await?;
     Ok(page.redirect(&next_url(panel, &form, &id)))
+}
+
+/// Every ticked key of every many-to-many field names a row.
+async fn check_relations(
+    page: &Page<'_>,
+    panel: &AdminPanel,
+    form: &HashMap<String, String>,
+    errors: &mut FieldErrors,
+) -> Result<()> {
+    for relation in panel.relations() {
+        let wanted = split(form.get(&relation.name));
+        relations::check(
+            page.state.db(),
+            page.state.registry(),
+            relation,
+            &wanted,
+            errors,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Checks beyond each field's own: the panel's validators, unique columns, foreign keys.
@@ -442,6 +518,14 @@ async fn render(
             .map(|p| format!("/admin/{}/{}/", p.model().module, p.model().name))
     };
     let fieldsets = forms::fieldsets(panel, inputs, errors, adding, &related);
+    let relation_fields = relations::fields(
+        page.state.db(),
+        registry,
+        panel,
+        &|relation| split(inputs.get(&relation.name)),
+        errors,
+    )
+    .await?;
     let model = panel.model();
     let context = json!({
         "panel": { "label": panel.label_text(), "module": model.module, "name": model.name, "singular": singular(panel) },
@@ -449,6 +533,7 @@ async fn render(
         "adding": adding,
         "object": object,
         "fieldsets": fieldsets,
+        "relations": relation_fields,
         "form_errors": errors.by_field().get("").cloned().unwrap_or_default(),
         "can_save": can_change.unwrap_or(true),
     });
