@@ -86,7 +86,8 @@ impl Module for Core {
             .admin(
                 AdminPanel::of::<entities::user_role::Entity>()
                     .label("role assignments")
-                    .list_display(["user_id__username", "role_id__name", "id"]),
+                    .list_display(["user_id__username", "role_id__name", "id"])
+                    .list_filter(["user_id", "role_id"]),
             )
             .admin(
                 AdminPanel::of::<entities::casbin_rule::Entity>()
@@ -94,6 +95,8 @@ impl Module for Core {
                     .list_display(["ptype", "v0", "v1", "v2"])
                     .search_fields(["v0", "v1", "v2"])
                     .ordering(["ptype", "v0", "v1", "v2"])
+                    .choices("ptype", ["p", "g"])
+                    .list_filter(["ptype"])
                     .blank(["v2", "v3", "v4", "v5"])
                     // Every instance reloads its rules when they change.
                     .after_change(|state: AppState| async move {
@@ -114,6 +117,7 @@ impl Module for Core {
                     ])
                     .search_fields(["recipient", "subject"])
                     .list_filter(["status", "created_at"])
+                    .choices("status", ["pending", "sent", "failed"])
                     .ordering(["-id"]),
             )
             .admin(

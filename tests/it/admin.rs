@@ -1056,3 +1056,81 @@ async fn a_users_roles_are_ticked_on_their_page() {
         ["customer"]
     );
 }
+
+#[tokio::test]
+async fn choices_and_foreign_keys_filter_the_list() {
+    let (app, _) = spawn().await;
+    account(&app, "root", true, true).await;
+    let alice = account(&app, "alice", false, false).await;
+    let bob = account(&app, "bob", false, false).await;
+    let db = app.state().db();
+    app.state()
+        .rbac()
+        .assign(db, alice.id, "customer")
+        .await
+        .unwrap();
+    app.state()
+        .rbac()
+        .assign(db, bob.id, "moderator")
+        .await
+        .unwrap();
+    let browser = logged_in(&app, "root").await;
+
+    let (_, alice_only) = browser
+        .page(&format!("/admin/core/user_role/?user_id={}", alice.id))
+        .await;
+    assert!(
+        alice_only.contains("customer") && !alice_only.contains("moderator"),
+        "{alice_only}"
+    );
+    assert!(alice_only.contains("hx-get=\"/admin/core/user/autocomplete/\""));
+
+    // A text column with declared choices: a select on the form, links in the filter, and any
+    // other value refused.
+    let (_, rules) = browser.page("/admin/core/casbin_rule/?ptype=g").await;
+    assert!(
+        rules.contains("aria-current=\"true\" class=\"selected\">G<"),
+        "{rules}"
+    );
+    assert!(
+        rules.contains("staff"),
+        "inheritance rules are listed: {rules}"
+    );
+    let (_, add) = browser.page("/admin/core/casbin_rule/add/").await;
+    assert!(add.contains("<select id=\"id_ptype\""), "{add}");
+    let refused = browser
+        .fill(
+            "/admin/core/casbin_rule/add/",
+            &[("ptype", "x"), ("v0", "a"), ("v1", "b")],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Select a valid choice.")
+    );
+
+    // A permission added in the admin takes effect at once.
+    let granted = browser
+        .fill(
+            "/admin/core/casbin_rule/add/",
+            &[
+                ("ptype", "p"),
+                ("v0", "customer"),
+                ("v1", "probe.note"),
+                ("v2", "delete"),
+            ],
+        )
+        .await;
+    assert_eq!(granted.status(), 303);
+    assert!(
+        app.state()
+            .rbac()
+            .allows(db, &alice, "probe.note", "delete")
+            .await
+            .unwrap()
+    );
+}

@@ -73,6 +73,10 @@ pub fn fieldsets(
     let by_field = errors.by_field();
     let field = |column: &ColumnInfo| {
         let mut field = widget(column);
+        if let Some(choices) = panel.choices_of(&column.name) {
+            field.widget = "select";
+            field.choices = choices.to_vec();
+        }
         field.value = values.get(&column.name).cloned().unwrap_or_default();
         field.required =
             !column.nullable && field.widget != "checkbox" && !panel.may_be_blank(&column.name);
@@ -239,6 +243,16 @@ pub fn parse(
         }
         let raw = form.get(&column.name).map(String::as_str);
         match parse_one(column, raw, panel.may_be_blank(&column.name)) {
+            Ok(Json::String(value))
+                if panel
+                    .choices_of(&column.name)
+                    .is_some_and(|choices| !choices.contains(&value)) =>
+            {
+                errors.add(
+                    &column.name,
+                    format!("Select a valid choice. {value} is not one of the available choices."),
+                );
+            }
             Ok(value) => {
                 row.insert(column.name.clone(), value);
             }

@@ -79,6 +79,7 @@ pub struct AdminPanel {
     computed: Vec<Computed>,
     object_links: Vec<(String, String)>,
     many_to_many: Vec<ManyToMany>,
+    choices: Vec<(String, Vec<String>)>,
 }
 
 /// A set of rows of another table linked through a join table (a user's roles through
@@ -142,6 +143,7 @@ impl AdminPanel {
             computed: Vec::new(),
             object_links: Vec::new(),
             many_to_many: Vec::new(),
+            choices: Vec::new(),
             model,
         }
     }
@@ -270,6 +272,20 @@ impl AdminPanel {
             other_column: other_column.to_owned(),
         });
         self
+    }
+
+    /// The values a text column may hold: the form offers them in a select, the list filters by
+    /// them, and anything else is refused.
+    pub fn choices<'a>(mut self, column: &str, values: impl IntoIterator<Item = &'a str>) -> Self {
+        self.choices.push((column.to_owned(), owned(values)));
+        self
+    }
+
+    pub fn choices_of(&self, column: &str) -> Option<&[String]> {
+        self.choices
+            .iter()
+            .find(|(c, _)| c == column)
+            .map(|(_, values)| values.as_slice())
     }
 
     pub fn relations(&self) -> &[ManyToMany] {
@@ -439,6 +455,7 @@ impl AdminPanel {
             .collect();
         let grouped: Vec<String> = self.fieldsets.iter().flat_map(|(_, c)| c.clone()).collect();
         let display: Vec<String> = self.display.iter().cloned().collect();
+        let with_choices: Vec<String> = self.choices.iter().map(|(c, _)| c.clone()).collect();
         let lists = [
             ("list_display", &self.list_display),
             ("search_fields", &self.search_fields),
@@ -450,6 +467,7 @@ impl AdminPanel {
             ("fieldset", &grouped),
             ("derive", &derived_columns),
             ("display", &display),
+            ("choices", &with_choices),
         ];
         for (option, names) in lists {
             for name in names {

@@ -45,6 +45,9 @@ struct FilterChoice {
 struct FilterBlock {
     title: String,
     choices: Vec<FilterChoice>,
+    /// For a foreign key: a field to type the key into (with type-ahead where the other table
+    /// has a panel), instead of a list of every row.
+    input: Option<Json>,
 }
 
 #[handler]
@@ -103,7 +106,7 @@ pub async fn show(
             json!({ "id": id, "cells": cells, "url": format!("{base}{}/change/", encode(&id)) })
         })
         .collect();
-    let filters = filter_blocks(panel, &params, &base);
+    let filters = filter_blocks(panel, page.state.registry().admin_panels(), &params, &base);
     let mut actions = Vec::new();
     if permissions.delete {
         actions.push(json!({ "name": super::actions::DELETE_SELECTED, "label": format!("Delete selected {}", panel.label_text()) }));
@@ -401,7 +404,12 @@ fn headers(
         .collect()
 }
 
-fn filter_blocks(panel: &AdminPanel, params: &Params, base: &str) -> Vec<FilterBlock> {
+fn filter_blocks(
+    panel: &AdminPanel,
+    state_panels: &[AdminPanel],
+    params: &Params,
+    base: &str,
+) -> Vec<FilterBlock> {
     let model = panel.model();
     panel
         .filters()
@@ -424,56 +432,84 @@ fn filter_blocks(panel: &AdminPanel, params: &Params, base: &str) -> Vec<FilterB
                 selected,
             };
             let current = params.get(name);
-            let choices = match &column.column_type {
-                ColumnType::Boolean => vec![
-                    choice("All", &[], current.is_none()),
-                    choice("Yes", &[(name, "true")], current == Some("true")),
-                    choice("No", &[(name, "false")], current == Some("false")),
-                ],
-                ColumnType::Enum { variants, .. } => {
-                    let mut choices = vec![choice("All", &[], current.is_none())];
-                    for variant in variants {
-                        let v = variant.to_string();
-                        choices.push(choice(
-                            &label(&v),
-                            &[(name, &v)],
-                            current == Some(v.as_str()),
-                        ));
-                    }
-                    choices
+            let declared = panel.choices_of(name).map(|values| {
+                let mut choices = vec![choice("All", &[], current.is_none())];
+                for value in values {
+                    choices.push(choice(
+                        &label(value),
+                        &[(name, value)],
+                        current == Some(value.as_str()),
+                    ));
                 }
-                ColumnType::Date
-                | ColumnType::DateTime
-                | ColumnType::Timestamp
-                | ColumnType::TimestampWithTimeZone => {
-                    let today = Utc::now().date_naive();
-                    let from = params.get(&format!("{name}__gte"));
-                    let gte = format!("{name}__gte");
-                    let ranges = [
-                        ("Today", today),
-                        ("Past 7 days", today - Duration::days(6)),
-                        ("This month", today.with_day(1).unwrap_or(today)),
-                        ("This year", today.with_ordinal(1).unwrap_or(today)),
-                    ];
-                    let mut choices = vec![choice("Any date", &[], from.is_none())];
-                    for (text, start) in ranges {
-                        let start = start.to_string();
-                        choices.push(choice(
-                            text,
-                            &[(&gte, &start)],
-                            from == Some(start.as_str()),
-                        ));
+                choices
+            });
+            let choices = match (&column.column_type, declared) {
+                (_, Some(declared)) => declared,
+                (column_type, None) => match column_type {
+                    ColumnType::Boolean => vec![
+                        choice("All", &[], current.is_none()),
+                        choice("Yes", &[(name, "true")], current == Some("true")),
+                        choice("No", &[(name, "false")], current == Some("false")),
+                    ],
+                    ColumnType::Enum { variants, .. } => {
+                        let mut choices = vec![choice("All", &[], current.is_none())];
+                        for variant in variants {
+                            let v = variant.to_string();
+                            choices.push(choice(
+                                &label(&v),
+                                &[(name, &v)],
+                                current == Some(v.as_str()),
+                            ));
+                        }
+                        choices
                     }
-                    choices
-                }
-                _ => Vec::new(),
+                    ColumnType::Date
+                    | ColumnType::DateTime
+                    | ColumnType::Timestamp
+                    | ColumnType::TimestampWithTimeZone => {
+                        let today = Utc::now().date_naive();
+                        let from = params.get(&format!("{name}__gte"));
+                        let gte = format!("{name}__gte");
+                        let ranges = [
+                            ("Today", today),
+                            ("Past 7 days", today - Duration::days(6)),
+                            ("This month", today.with_day(1).unwrap_or(today)),
+                            ("This year", today.with_ordinal(1).unwrap_or(today)),
+                        ];
+                        let mut choices = vec![choice("Any date", &[], from.is_none())];
+                        for (text, start) in ranges {
+                            let start = start.to_string();
+                            choices.push(choice(
+                                text,
+                                &[(&gte, &start)],
+                                from == Some(start.as_str()),
+                            ));
+                        }
+                        choices
+                    }
+                    _ => Vec::new(),
+                },
             };
+            let input = model.foreign_key(name).map(|fk| {
+                let lookup = state_panels
+                    .iter()
+                    .find(|p| p.model().table == fk.table)
+                    .map(|p| format!("/admin/{}/{}/autocomplete/", p.model().module, p.model().name));
+                json!({
+                    "name": name,
+                    "value": current.unwrap_or_default(),
+                    "autocomplete": lookup,
+                    "clear_url": params.with(base, &[], &[name]),
+                    "keep": params.0.iter().filter(|(n, _)| n != name && n != PAGE).collect::<Vec<_>>(),
+                })
+            });
             FilterBlock {
                 title: label(name),
                 choices,
+                input,
             }
         })
-        .filter(|block| !block.choices.is_empty())
+        .filter(|block| !block.choices.is_empty() || block.input.is_some())
         .collect()
 }
 
