@@ -1134,3 +1134,155 @@ async fn choices_and_foreign_keys_filter_the_list() {
             .unwrap()
     );
 }
+
+#[tokio::test]
+async fn child_rows_are_edited_inline_under_their_parent() {
+    use crate::probe::comment;
+    let (app, _) = spawn().await;
+    account(&app, "root", true, true).await;
+    let browser = logged_in(&app, "root").await;
+
+    // Add a note with two comments in one submission.
+    let added = browser
+        .fill(
+            "/admin/probe/note/add/",
+            &[
+                ("title", "With comments"),
+                ("created_at", "2026-11-23T10:00"),
+                ("comments-TOTAL", "3"),
+                ("comments-0-author", "ann"),
+                ("comments-0-body", "First!"),
+                ("comments-1-author", "ben"),
+                ("comments-1-body", "Second"),
+                ("comments-2-author", ""),
+                ("comments-2-body", ""),
+                ("_continue", ""),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), 303);
+    let url = location(&added);
+    let db = app.state().db();
+    let comments = comment::Entity::find().all(db).await.unwrap();
+    assert_eq!(comments.len(), 2, "the empty extra row is skipped");
+
+    let form = raw_page(&browser, &url).await;
+    assert!(form.contains("name=\"comments-0-id\""), "{form}");
+    assert!(form.contains("value=\"First!\""));
+
+    // Change one, delete one, add one, and leave a bad one: nothing is written.
+    let first = comments
+        .iter()
+        .find(|c| c.author == "ann")
+        .unwrap()
+        .id
+        .to_string();
+    let second = comments
+        .iter()
+        .find(|c| c.author == "ben")
+        .unwrap()
+        .id
+        .to_string();
+    let common = [
+        ("title", "With comments"),
+        ("created_at", "2026-11-23T10:00:00"),
+        ("comments-TOTAL", "3"),
+        ("comments-0-id", first.as_str()),
+        ("comments-0-author", "ann"),
+        ("comments-0-body", "First, edited"),
+        ("comments-1-id", second.as_str()),
+        ("comments-1-author", "ben"),
+        ("comments-1-body", "Second"),
+        ("comments-1-DELETE", "on"),
+    ];
+    let version = version_of(&form);
+    let original = original_of(&form);
+    let mut bad: Vec<(&str, &str)> = common.to_vec();
+    bad.extend([
+        ("comments-2-author", ""),
+        ("comments-2-body", "who wrote this?"),
+        ("_version", &version),
+        ("_original", &original),
+    ]);
+    let refused = browser.fill(&url, &bad).await;
+    assert_eq!(refused.status(), 422);
+    let page = crate::support::html(&refused.text().await.unwrap());
+    assert!(page.contains("This field is required."), "{page}");
+    assert_eq!(comment::Entity::find().all(db).await.unwrap().len(), 2);
+
+    let mut good: Vec<(&str, &str)> = common.to_vec();
+    good.extend([
+        ("comments-2-author", "cy"),
+        ("comments-2-body", "Third"),
+        ("_version", &version),
+        ("_original", &original),
+    ]);
+    assert_eq!(browser.fill(&url, &good).await.status(), 303);
+    let mut bodies: Vec<String> = comment::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.body)
+        .collect();
+    bodies.sort();
+    assert_eq!(bodies, ["First, edited", "Third"]);
+    let actions: Vec<(String, String)> = audit_entries(&app)
+        .await
+        .into_iter()
+        .filter(|e| e.model == "probe.comment")
+        .map(|e| (e.action, e.object_repr))
+        .collect();
+    assert!(
+        actions.contains(&("delete".to_owned(), "ben".to_owned())),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&("change".to_owned(), "ann".to_owned())),
+        "{actions:?}"
+    );
+
+    // A comment of another note cannot be reached through this one.
+    notes(&app, &["Other"], true).await;
+    let other_note = note::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|n| n.title == "Other")
+        .unwrap();
+    let foreign = comment::ActiveModel {
+        note_id: Set(other_note.id),
+        author: Set("zed".to_owned()),
+        body: Set("not yours".to_owned()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    let form = raw_page(&browser, &url).await;
+    let foreign_id = foreign.id.to_string();
+    let version = version_of(&form);
+    let original = original_of(&form);
+    let hijack = [
+        ("title", "With comments"),
+        ("created_at", "2026-11-23T10:00:00"),
+        ("comments-TOTAL", "1"),
+        ("comments-0-id", foreign_id.as_str()),
+        ("comments-0-author", "zed"),
+        ("comments-0-body", "hijacked"),
+        ("_version", version.as_str()),
+        ("_original", original.as_str()),
+    ];
+    let refused = browser.fill(&url, &hijack).await;
+    assert_eq!(refused.status(), 422);
+    assert_eq!(
+        comment::Entity::find_by_id(foreign.id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+            .body,
+        "not yours"
+    );
+}

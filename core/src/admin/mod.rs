@@ -4,6 +4,7 @@
 
 mod access;
 mod forms;
+mod inlines;
 mod panel;
 pub(crate) mod query;
 mod relations;

@@ -80,6 +80,19 @@ pub struct AdminPanel {
     object_links: Vec<(String, String)>,
     many_to_many: Vec<ManyToMany>,
     choices: Vec<(String, Vec<String>)>,
+    inlines: Vec<Inline>,
+}
+
+/// Child rows edited on their parent's page (order lines under an order): `fk_column` of the
+/// child points at the parent; `panel` describes the child's editable columns.
+#[derive(Clone)]
+pub struct Inline {
+    pub name: String,
+    pub label: String,
+    pub panel: Box<AdminPanel>,
+    pub fk_column: String,
+    /// Empty rows offered for new children.
+    pub extra: usize,
 }
 
 /// A set of rows of another table linked through a join table (a user's roles through
@@ -144,6 +157,7 @@ impl AdminPanel {
             object_links: Vec::new(),
             many_to_many: Vec::new(),
             choices: Vec::new(),
+            inlines: Vec::new(),
             model,
         }
     }
@@ -286,6 +300,45 @@ impl AdminPanel {
             .iter()
             .find(|(c, _)| c == column)
             .map(|(_, values)| values.as_slice())
+    }
+
+    /// Edits the rows of `C` whose `fk_column` points at this panel's row on its page, showing
+    /// `columns` of each, plus three empty rows for new ones.
+    pub fn inline<'a, C: EntityTrait>(
+        mut self,
+        name: &str,
+        label: &str,
+        fk_column: &str,
+        columns: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        let shown = owned(columns);
+        let child = AdminPanel::of::<C>();
+        let hidden: Vec<String> = child
+            .model
+            .column_names()
+            .into_iter()
+            .filter(|c| {
+                !shown.iter().any(|s| s == c) && !child.model.primary_key.iter().any(|k| k == c)
+            })
+            .map(str::to_owned)
+            .collect();
+        let child = AdminPanel {
+            list_display: shown,
+            exclude: hidden,
+            ..child
+        };
+        self.inlines.push(Inline {
+            name: name.to_owned(),
+            label: label.to_owned(),
+            panel: Box::new(child),
+            fk_column: fk_column.to_owned(),
+            extra: 3,
+        });
+        self
+    }
+
+    pub fn inlines(&self) -> &[Inline] {
+        &self.inlines
     }
 
     pub fn relations(&self) -> &[ManyToMany] {
@@ -442,6 +495,14 @@ impl AdminPanel {
             self.label = model.name.replace('_', " ");
         }
         self.model = model;
+        self.inlines = self
+            .inlines
+            .into_iter()
+            .map(|inline| Inline {
+                panel: Box::new(inline.panel.owned_by(module)),
+                ..inline
+            })
+            .collect();
         self
     }
 
@@ -487,6 +548,22 @@ impl AdminPanel {
                         self.model.column_names().join(", ")
                     ));
                 }
+            }
+        }
+        for inline in &self.inlines {
+            let fk = inline.panel.model.foreign_key(&inline.fk_column);
+            if fk.is_none_or(|fk| fk.table != self.model.table) {
+                problems.push(format!(
+                    "admin panel `{}`: inline `{}`: {}.{} is not a foreign key to {}",
+                    self.key(),
+                    inline.name,
+                    inline.panel.model.table,
+                    inline.fk_column,
+                    self.model.table
+                ));
+            }
+            if let Err(child) = inline.panel.validate() {
+                problems.extend(child);
             }
         }
         for relation in &self.many_to_many {

@@ -36,6 +36,35 @@ pub mod note {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// A comment on a note: the child rows the note panel edits inline.
+pub mod comment {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "probe_comment")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i32,
+        pub note_id: i32,
+        #[sea_orm(column_type = "String(StringLen::N(80))")]
+        pub author: String,
+        pub body: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {
+        #[sea_orm(
+            belongs_to = "super::note::Entity",
+            from = "Column::NoteId",
+            to = "super::note::Column::Id",
+            on_delete = "Cascade"
+        )]
+        Note,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 mod migration {
     use sea_orm_migration::prelude::*;
 
@@ -86,8 +115,51 @@ mod migration {
         }
     }
 
+    pub struct CreateComment;
+
+    impl MigrationName for CreateComment {
+        fn name(&self) -> &str {
+            "m20261123_000002_probe_create_comment"
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl MigrationTrait for CreateComment {
+        async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            manager
+                .create_table(
+                    Table::create()
+                        .table("probe_comment")
+                        .col(
+                            ColumnDef::new("id")
+                                .integer()
+                                .not_null()
+                                .auto_increment()
+                                .primary_key(),
+                        )
+                        .col(ColumnDef::new("note_id").integer().not_null())
+                        .col(ColumnDef::new("author").string_len(80).not_null())
+                        .col(ColumnDef::new("body").text().not_null())
+                        .foreign_key(
+                            ForeignKey::create()
+                                .from("probe_comment", "note_id")
+                                .to("probe_note", "id")
+                                .on_delete(ForeignKeyAction::Cascade),
+                        )
+                        .to_owned(),
+                )
+                .await
+        }
+
+        async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+            manager
+                .drop_table(Table::drop().table("probe_comment").to_owned())
+                .await
+        }
+    }
+
     pub fn all() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(CreateNote)]
+        vec![Box::new(CreateNote), Box::new(CreateComment)]
     }
 }
 
@@ -162,6 +234,12 @@ impl Module for Probe {
                     .search_fields(["title"])
                     .list_filter(["published"])
                     .ordering(["-created_at"])
+                    .inline::<comment::Entity>(
+                        "comments",
+                        "Comments",
+                        "note_id",
+                        ["author", "body"],
+                    )
                     .action("publish", "Publish selected notes", |txn, ids| {
                         Box::pin(async move {
                             use bureau_core::sea_orm::sea_query::Expr;

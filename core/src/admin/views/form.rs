@@ -17,7 +17,7 @@ use crate::admin::AdminPanel;
 use crate::admin::access::{self, Access};
 use crate::admin::query::{self, Filter, ListQuery, Row};
 use crate::admin::store;
-use crate::admin::{forms, relations};
+use crate::admin::{forms, inlines, relations};
 use crate::models::ModelInfo;
 use crate::web::flash::Level;
 use crate::web::page::Page;
@@ -86,6 +86,7 @@ pub async fn add_page(
         None,
         StatusCode::OK,
         true,
+        None,
     )
     .await
 }
@@ -110,6 +111,7 @@ pub async fn add(
     panel.fill_new(&mut values);
     check(&page, panel, &values, None, &mut errors).await?;
     check_relations(&page, panel, &form, &mut errors).await?;
+    let children = inlines::parse(panel, &form, &mut errors)?;
     if !errors.is_empty() {
         return render(
             &page,
@@ -120,6 +122,7 @@ pub async fn add(
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
             true,
+            None,
         )
         .await;
     }
@@ -137,6 +140,7 @@ pub async fn add(
                 None,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 true,
+                None,
             )
             .await;
         }
@@ -146,6 +150,22 @@ pub async fn add(
         let wanted = split(form.get(&relation.name));
         relations::save(&txn, page.state.registry(), relation, &id, &wanted).await?;
         values.insert(relation.name.clone(), json!(wanted));
+    }
+    if let Err(message) = inlines::save(&txn, &access.user, panel, &id, children).await? {
+        txn.rollback().await?;
+        errors.add("", message);
+        return render(
+            &page,
+            panel,
+            None,
+            &form,
+            &errors,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            true,
+            None,
+        )
+        .await;
     }
     store::audit(
         &txn,
@@ -223,6 +243,7 @@ pub async fn change(
     let values = forms::parse(panel, &form, false, &mut errors);
     check(&page, panel, &values, Some(&id), &mut errors).await?;
     check_relations(&page, panel, &form, &mut errors).await?;
+    let children = inlines::parse(panel, &form, &mut errors)?;
 
     let txn = page.state.db().begin().await?;
     let current = store::find(&txn, model, &id)
@@ -307,6 +328,22 @@ pub async fn change(
         {
             diff.insert(relation.name.clone(), change);
         }
+    }
+    if let Err(message) = inlines::save(&txn, &access.user, panel, &id, children).await? {
+        txn.rollback().await?;
+        errors.add("", message);
+        return render_change(
+            &page,
+            &access,
+            panel,
+            &id,
+            &current,
+            &form,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            true,
+        )
+        .await;
     }
     let mut after = current.clone();
     after.extend(values.clone());
@@ -494,6 +531,7 @@ async fn render_change(
         Some(can_change),
         status,
         false,
+        Some(id),
     )
     .await
 }
@@ -508,6 +546,7 @@ async fn render(
     can_change: Option<bool>,
     status: StatusCode,
     adding: bool,
+    parent: Option<&Json>,
 ) -> Result<Response> {
     let registry = page.state.registry();
     let related = |table: &str| {
@@ -534,6 +573,7 @@ async fn render(
         "object": object,
         "fieldsets": fieldsets,
         "relations": relation_fields,
+        "inlines": inlines::views(page.state.db(), panel, parent, inputs, errors).await?,
         "form_errors": errors.by_field().get("").cloned().unwrap_or_default(),
         "can_save": can_change.unwrap_or(true),
     });
