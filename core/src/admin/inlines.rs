@@ -212,13 +212,7 @@ pub async fn save(
     for row in submitted {
         let inline = &panel.inlines()[row.inline];
         let child = inline.panel.model();
-        let repr = |values: &Row, id: &Json| {
-            values
-                .get(inline.panel.display_column())
-                .map(store::plain)
-                .filter(|r| !r.is_empty())
-                .unwrap_or_else(|| store::plain(id))
-        };
+        let repr = |values: &Row, id: &Json| store::repr(&inline.panel, values, id);
         match row.id {
             Some(id) => {
                 let Some(current) = store::find(db, child, &id)

@@ -232,6 +232,14 @@ pub fn diff(before: &Row, after: &Row) -> Json {
     Json::Object(changes)
 }
 
+/// How a row is named in titles, messages and the audit log: its display column, or its key.
+pub fn repr(panel: &super::AdminPanel, row: &Row, id: &Json) -> String {
+    match row.get(panel.display_column()).map(plain) {
+        Some(text) if !text.is_empty() => text,
+        _ => plain(id),
+    }
+}
+
 /// A value as plain text (no JSON quotes).
 pub fn plain(value: &Json) -> String {
     match value {

@@ -9,7 +9,6 @@ use poem::{IntoResponse, Response};
 use sea_orm::TransactionTrait;
 use serde_json::{Value as Json, json};
 
-use crate::admin::AdminPanel;
 use crate::admin::access::{self, Access};
 use crate::admin::store;
 use crate::web::flash::Level;
@@ -85,7 +84,7 @@ pub async fn run(
         let mut rows = Vec::new();
         for id in &ids {
             if let Some(row) = store::find(db, model, id).await? {
-                rows.push(json!({ "id": store::plain(id), "repr": repr(panel, &row, id) }));
+                rows.push(json!({ "id": store::plain(id), "repr": store::repr(panel, &row, id) }));
             }
         }
         let mut dependents = Vec::new();
@@ -141,7 +140,7 @@ pub async fn run(
                 "delete",
                 model,
                 id,
-                &repr(panel, &row, id),
+                &store::repr(panel, &row, id),
                 Json::Object(row.clone()),
             )
             .await?;
@@ -158,7 +157,7 @@ pub async fn run(
         let changed = (custom.run)(&txn, &ids).await?;
         for id in &ids {
             let repr = match store::find(&txn, model, id).await? {
-                Some(row) => repr(panel, &row, id),
+                Some(row) => store::repr(panel, &row, id),
                 None => store::plain(id),
             };
             store::audit(&txn, &access.user, &action, model, id, &repr, json!({})).await?;
@@ -174,11 +173,4 @@ pub async fn run(
     )
     .await?;
     Ok(page.redirect(&base))
-}
-
-fn repr(panel: &AdminPanel, row: &crate::admin::query::Row, id: &Json) -> String {
-    match row.get(panel.display_column()).map(store::plain) {
-        Some(text) if !text.is_empty() => text,
-        _ => store::plain(id),
-    }
 }

@@ -36,7 +36,7 @@ pub async fn confirm(
         "panel": { "label": panel.label_text(), "module": model.module, "name": model.name, "singular": model.name.replace('_', " ") },
         "base": format!("/admin/{}/{}/", model.module, model.name),
         "id": id,
-        "repr": repr(panel, &row, &key),
+        "repr": store::repr(panel, &row, &key),
         "dependents": dependents,
         "blocked": blocked,
     });
@@ -79,7 +79,7 @@ pub async fn delete(
             model.key()
         )));
     }
-    let repr = repr(panel, &row, &key);
+    let repr = store::repr(panel, &row, &key);
     store::audit(
         &txn,
         &access.user,
@@ -99,11 +99,4 @@ pub async fn delete(
     )
     .await?;
     Ok(page.redirect(&format!("/admin/{}/{}/", model.module, model.name)))
-}
-
-fn repr(panel: &crate::admin::AdminPanel, row: &crate::admin::query::Row, key: &Json) -> String {
-    match row.get(panel.display_column()).map(store::plain) {
-        Some(text) if !text.is_empty() => text,
-        _ => store::plain(key),
-    }
 }

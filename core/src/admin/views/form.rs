@@ -145,7 +145,7 @@ pub async fn add(
             .await;
         }
     };
-    let repr = repr(panel, &values, &id);
+    let repr = store::repr(panel, &values, &id);
     for relation in panel.relations() {
         let wanted = split(form.get(&relation.name));
         relations::save(&txn, page.state.registry(), relation, &id, &wanted).await?;
@@ -347,7 +347,7 @@ pub async fn change(
     }
     let mut after = current.clone();
     after.extend(values.clone());
-    let repr = repr(panel, &after, &id);
+    let repr = store::repr(panel, &after, &id);
     if diff.as_object().is_some_and(|d| !d.is_empty()) {
         store::audit(&txn, &access.user, "change", model, &id, &repr, diff).await?;
     }
@@ -477,13 +477,6 @@ fn refused_by_database<T>(outcome: Result<T>) -> Result<std::result::Result<T, S
     }
 }
 
-fn repr(panel: &AdminPanel, row: &Row, id: &Json) -> String {
-    match row.get(panel.display_column()).map(store::plain) {
-        Some(text) if !text.is_empty() => text,
-        _ => store::plain(id),
-    }
-}
-
 fn singular(panel: &AdminPanel) -> String {
     panel.model().name.replace('_', " ")
 }
@@ -516,7 +509,7 @@ async fn render_change(
     let opened = forms::inputs(panel, current);
     let state = json!({
         "id": store::plain(id),
-        "repr": repr(panel, current, id),
+        "repr": store::repr(panel, current, id),
         "version": store::version(current),
         "original": serde_json::to_string(&opened).unwrap_or_default(),
         "can_delete": can_delete,
