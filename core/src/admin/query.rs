@@ -208,15 +208,39 @@ pub fn sort_key(model: &ModelInfo, query: &ListQuery, row: &Row) -> Vec<Json> {
 /// order `terms`. For terms `a, b, id` after `(x, y, z)`: `a > x OR (a = x AND b > y) OR
 /// (a = x AND b = y AND id > z)`, with `<` for descending terms; NULL sorts first, as on SQLite
 /// and MySQL (PostgreSQL is told to, see [`order`]). The first column's bound is repeated on its
-/// own so that the database can start an index scan there.
+/// own so that the database can start an index scan there. Where every term goes one way and
+/// none is nullable, SQLite and PostgreSQL get the row comparison `(a, b, id) > (x, y, z)`
+/// instead: they start the index scan at the exact row, not at the first of its equals (MySQL and
+/// MariaDB do not, so they keep the long form).
 fn beyond(
     model: &ModelInfo,
     terms: &[(String, bool)],
     key: &[Json],
     backwards: bool,
+    backend: DbBackend,
 ) -> std::result::Result<Condition, String> {
     if key.len() != terms.len() || terms.is_empty() {
         return Err("the page link does not fit this list's order".to_owned());
+    }
+    let one_way = terms
+        .iter()
+        .all(|(_, descending)| *descending == terms[0].1);
+    let not_null = terms
+        .iter()
+        .all(|(name, _)| model.column(name).is_some_and(|c| !c.nullable));
+    if one_way && not_null && terms.len() > 1 && backend != DbBackend::MySql {
+        let columns = Expr::tuple(terms.iter().map(|(name, _)| Expr::col(Alias::new(name))));
+        let values = terms
+            .iter()
+            .zip(key)
+            .map(|((name, _), value)| to_expr(column(model, name)?, value))
+            .collect::<std::result::Result<Vec<_>, String>>()?;
+        let values = Expr::tuple(values);
+        return Ok(Condition::all().add(if terms[0].1 != backwards {
+            columns.lt(values)
+        } else {
+            columns.gt(values)
+        }));
     }
     let mut any = Condition::any();
     for (i, ((name, descending), value)) in terms.iter().zip(key).enumerate() {
@@ -320,8 +344,8 @@ pub async fn slice(
     };
     let terms = query.order_terms(model);
     let bound = match &query.seek {
-        Some(Seek::After(key)) => Some(beyond(model, &terms, key, false)),
-        Some(Seek::Before(key)) => Some(beyond(model, &terms, key, true)),
+        Some(Seek::After(key)) => Some(beyond(model, &terms, key, false, backend)),
+        Some(Seek::Before(key)) => Some(beyond(model, &terms, key, true, backend)),
         Some(Seek::Last) | None => None,
     };
     match bound {
