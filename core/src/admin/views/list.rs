@@ -211,11 +211,13 @@ pub async fn show(
     }
     if let Count::AtLeast(found) = count
         && list.seek.is_none()
+        && (list.offset == 0 || !slice.rows.is_empty())
     {
-        // A search counted in part: the pages read so far know better.
+        // A search counted in part of the table; a numbered page that has rows (or is the
+        // first) knows better: the rows before and on it exist, and whether any follow.
         let seen = list.offset + slice.rows.len() as u64;
-        count = if slice.more_after || slice.rows.is_empty() {
-            Count::AtLeast(found.max(seen + u64::from(slice.more_after)))
+        count = if slice.more_after {
+            Count::AtLeast(found.max(seen + 1))
         } else {
             Count::Exact(seen)
         };
@@ -238,7 +240,7 @@ pub async fn show(
         "previous_url": links.previous(&slice.rows, slice.more_before, number),
         "next_url": links.next(&slice.rows, slice.more_after, number),
         "last_url": slice.more_after.then(|| params.with(&base, &[(PAGE, "last")], &[])),
-        "numbers": links.numbers(pages, number, count),
+        "numbers": links.numbers(pages, number),
     });
     let key = model
         .single_key()
@@ -341,17 +343,12 @@ impl Links<'_> {
         }
     }
 
-    /// Links to the first pages by number.
-    fn numbers(&self, pages: u64, number: Option<i64>, count: Count) -> Vec<PageLink> {
-        let known = match count {
-            Count::Exact(_) => pages,
-            // Past what was counted there are more pages; link the first ones all the same.
-            _ => pages.max(NUMBERED_PAGES),
-        };
-        if known < 2 {
+    /// Links to the first pages by number (as many as are known to exist).
+    fn numbers(&self, pages: u64, number: Option<i64>) -> Vec<PageLink> {
+        if pages < 2 {
             return Vec::new();
         }
-        (1..=known.min(NUMBERED_PAGES))
+        (1..=pages.min(NUMBERED_PAGES))
             .map(|n| PageLink {
                 number: n,
                 url: if n == 1 {
