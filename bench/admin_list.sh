@@ -205,6 +205,8 @@ bench_backend() {
   local started=$SECONDS
   "seed_$backend"
   say "$backend: seeded in $((SECONDS - started)) s"
+  # The database as the binary sees it (SQLite is bundled into it, whatever the CLI's version).
+  { bureau 60 check 2>/dev/null || true; } | sed -n 's/^database *ok (\(.*\) at .*/\1/p' | head -n1 >>"$OUT_DIR/versions"
 
   (cd "$WORK" && exec env BUREAU_DATABASE__URL="$DB_URL" BUREAU_SERVER__ADDR="127.0.0.1:$PORT" \
       BUREAU_APP__LOAD_DEMO_FIXTURES=false BUREAU_APP__DATA_DIR="$WORK/data" \
@@ -273,7 +275,7 @@ bench_backend() {
   cleanup
 }
 
-rm -f "$RESULTS.rows"
+rm -f "$RESULTS.rows" "$OUT_DIR/versions"
 # The machine may be shared: say how busy it was.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for backend in $BACKENDS; do
@@ -283,12 +285,14 @@ done
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 cores=$(nproc)
 ram=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
-sqlite_version=$(sqlite3 --version | cut -d' ' -f1)
-pg_version=$(timeout 30 psql -tA "$PG_URL/postgres" -c 'SHOW server_version' 2>/dev/null || echo "?")
+databases=$(paste -sd, "$OUT_DIR/versions" | sed 's/,/, /g')
+rm -f "$OUT_DIR/versions"
+# Which code was measured: the commit, and whether the code (not docs) had uncommitted changes.
+changes=$(git diff --quiet HEAD -- core migrations admin_ui src Cargo.toml Cargo.lock || echo ' (with uncommitted changes to the code)')
 {
-  echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') at commit $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with local changes)')."
+  echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') at commit $(git rev-parse --short HEAD)$changes."
   echo "Machine: $cores cores ($cpu), $ram RAM; $(uname -sr); load average $load_before before the run, $(cut -d' ' -f1-3 /proc/loadavg) after."
-  echo "Versions: $("$BIN" --version 2>/dev/null || echo bureau), $(rustc --version | cut -d' ' -f1-2), $("$OHA" --version), SQLite $sqlite_version (CLI; the binary bundles its own through sqlx), PostgreSQL $pg_version."
+  echo "Versions: $("$BIN" --version 2>/dev/null || echo bureau) (release build), $(rustc --version | cut -d' ' -f1-2), $("$OHA" --version); $databases."
   echo "Load: $CONNECTIONS connections, ${DURATION} s per run after ${WARMUP} s of warm-up; each figure is the median of $RUNS runs. Rows: $ROWS."
   echo
   echo "| backend | page | URL | median ms | p99 ms | requests/s | what the page says |"
