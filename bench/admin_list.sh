@@ -206,7 +206,9 @@ bench_backend() {
   "seed_$backend"
   say "$backend: seeded in $((SECONDS - started)) s"
   # The database as the binary sees it (SQLite is bundled into it, whatever the CLI's version).
-  { bureau 60 check 2>/dev/null || true; } | sed -n 's/^database *ok (\(.*\) at .*/\1/p' | head -n1 >>"$OUT_DIR/versions"
+  # (`check` cuts PostgreSQL's version inside its parenthesis; drop the unclosed part.)
+  { bureau 60 check 2>/dev/null || true; } | sed -n 's/^database *ok (\(.*\) at .*/\1/p' \
+    | sed 's/ ([^)]*$//' | head -n1 >>"$OUT_DIR/versions"
 
   (cd "$WORK" && exec env BUREAU_DATABASE__URL="$DB_URL" BUREAU_SERVER__ADDR="127.0.0.1:$PORT" \
       BUREAU_APP__LOAD_DEMO_FIXTURES=false BUREAU_APP__DATA_DIR="$WORK/data" \
