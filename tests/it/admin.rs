@@ -102,7 +102,7 @@ async fn staff_see_only_what_their_roles_allow() {
     );
 
     let (status, list) = browser.page("/admin/core/user/").await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 200, "{list}");
     assert!(list.contains("clerk@example.com"));
     assert!(
         !list.contains("/admin/core/user/1/change/"),
@@ -213,6 +213,206 @@ async fn a_big_table_is_not_counted_past_the_cap() {
     let (status, deep) = browser.page("/admin/probe/note/?p=200").await;
     assert_eq!(status, 200);
     assert!(deep.contains("Page 200"));
+
+    // The end of an uncounted list: the reversed order's first page, then pages before it.
+    let (status, last) = browser.page("/admin/probe/note/?p=last").await;
+    assert_eq!(status, 200);
+    assert!(
+        last.contains(">note 0<") && last.contains("Last page"),
+        "{last}"
+    );
+    assert!(!last.contains("rel=\"next\""), "{last}");
+    let previous = link(&last, "prev").expect("a link to the page before the last");
+    let (_, before_last) = browser.page(&previous).await;
+    assert!(
+        before_last.contains(">note 50<") && before_last.contains("Page 2 from the end"),
+        "{before_last}"
+    );
+}
+
+/// The ids of the rows a list page shows, in order, read from their change links.
+fn row_ids(page: &str, base: &str) -> Vec<i64> {
+    page.split(&format!("href=\"{base}"))
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split_once("/change/\"")
+                .and_then(|(id, _)| id.parse().ok())
+        })
+        .collect()
+}
+
+/// The page's `rel` link ("next", "prev").
+fn link(page: &str, rel: &str) -> Option<String> {
+    let end = page.find(&format!("\" rel=\"{rel}\""))?;
+    let start = page[..end].rfind("href=\"")? + "href=\"".len();
+    Some(page[start..end].to_owned())
+}
+
+/// The rows of each page from `start` on, following the `rel` links to the end.
+async fn walk(browser: &Browser, base: &str, start: &str, rel: &str) -> Vec<Vec<i64>> {
+    let mut pages = Vec::new();
+    let mut next = Some(start.to_owned());
+    while let Some(path) = next {
+        let (status, page) = browser.page(&path).await;
+        assert_eq!(status, 200, "{path}: {page}");
+        pages.push(row_ids(&page, base));
+        next = link(&page, rel);
+        assert!(pages.len() <= 10, "the {rel} links from {start} do not end");
+    }
+    pages
+}
+
+/// Walks a list forward from its first page and back from its last, and checks that both see
+/// every row once, in `expected` order, in the same pages.
+async fn pages_by_row(browser: &Browser, base: &str, order: &str, expected: &[i64]) {
+    let separator = if order.is_empty() { "" } else { "&" };
+    let forward = walk(browser, base, &format!("{base}?{order}"), "next").await;
+    assert_eq!(forward.concat(), expected, "{order}: forward");
+    assert!(forward.len() >= 3, "{order}: {forward:?}");
+    let mut backward = walk(
+        browser,
+        base,
+        &format!("{base}?{order}{separator}p=last"),
+        "prev",
+    )
+    .await;
+    backward.reverse();
+    assert_eq!(backward, forward, "{order}: backward");
+}
+
+#[tokio::test]
+async fn next_and_previous_neither_skip_nor_repeat_rows_with_equal_sort_values() {
+    let (app, _) = spawn().await;
+    account(&app, "root", true, true).await;
+    let db = app.state().db();
+    let start = bureau_core::sea_orm::prelude::ChronoUtc::now().fixed_offset();
+    // Four titles, two flags, five times: every order has long runs of equal values.
+    let rows = (0..130u64).map(|i| note::ActiveModel {
+        title: Set(format!("tie {}", i % 4)),
+        body: Set(None),
+        published: Set(i % 3 == 0),
+        created_at: Set(start + std::time::Duration::from_secs(60 * (i % 5))),
+        ..Default::default()
+    });
+    note::Entity::insert_many(rows).exec(db).await.unwrap();
+    let notes = note::Entity::find().all(db).await.unwrap();
+    let browser = logged_in(&app, "root").await;
+
+    let sorted = |compare: fn(&note::Model, &note::Model) -> std::cmp::Ordering| {
+        let mut notes = notes.clone();
+        notes.sort_by(compare);
+        notes.iter().map(|n| i64::from(n.id)).collect::<Vec<_>>()
+    };
+    let base = "/admin/probe/note/";
+    // The panel's order, -created_at; the key breaks ties in the last column's direction.
+    let expected = sorted(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+    pages_by_row(&browser, base, "", &expected).await;
+    let expected = sorted(|a, b| (a.published, a.id).cmp(&(b.published, b.id)));
+    pages_by_row(&browser, base, "o=published", &expected).await;
+    let expected = sorted(|a, b| (b.published, &a.title, a.id).cmp(&(a.published, &b.title, b.id)));
+    pages_by_row(&browser, base, "o=-published,title", &expected).await;
+    let expected =
+        sorted(|a, b| (&a.title, b.created_at, b.id).cmp(&(&b.title, a.created_at, a.id)));
+    pages_by_row(&browser, base, "o=title,-created_at", &expected).await;
+}
+
+#[tokio::test]
+async fn pages_by_row_place_nulls_first_on_every_backend() {
+    let (app, _) = spawn().await;
+    account(&app, "root", true, true).await;
+    let db = app.state().db();
+    let joined = bureau_core::sea_orm::prelude::ChronoUtc::now().fixed_offset();
+    let rows = (0..110u64).map(|i| user::ActiveModel {
+        username: Set(format!("person{i}")),
+        username_key: Set(format!("person{i}")),
+        email: Set(format!("person{i}@example.com")),
+        email_key: Set(format!("person{i}@example.com")),
+        password: Set("!".to_owned()),
+        is_active: Set(true),
+        is_staff: Set(false),
+        is_superuser: Set(false),
+        email_verified: Set(true),
+        date_joined: Set(joined),
+        // A third never logged in; the rest share four times.
+        last_login: Set(
+            (i % 3 != 0).then(|| joined + std::time::Duration::from_secs(3600 * (i % 4)))
+        ),
+        ..Default::default()
+    });
+    user::Entity::insert_many(rows).exec(db).await.unwrap();
+    let browser = logged_in(&app, "root").await;
+    let users = user::Entity::find().all(db).await.unwrap();
+
+    let mut ascending: Vec<_> = users.iter().map(|u| (u.last_login, u.id)).collect();
+    ascending.sort();
+    let ascending: Vec<i64> = ascending.into_iter().map(|(_, id)| id).collect();
+    pages_by_row(&browser, "/admin/core/user/", "o=last_login", &ascending).await;
+    let descending: Vec<i64> = ascending.iter().rev().copied().collect();
+    pages_by_row(&browser, "/admin/core/user/", "o=-last_login", &descending).await;
+}
+
+#[tokio::test]
+async fn a_page_link_keeps_its_place_when_rows_come_and_go() {
+    let (app, _) = spawn().await;
+    account(&app, "root", true, true).await;
+    let db = app.state().db();
+    let now = bureau_core::sea_orm::prelude::ChronoUtc::now().fixed_offset();
+    let rows = (0..120u64).map(|i| note::ActiveModel {
+        title: Set(format!("tie {}", i % 2)),
+        body: Set(None),
+        published: Set(true),
+        created_at: Set(now),
+        ..Default::default()
+    });
+    note::Entity::insert_many(rows).exec(db).await.unwrap();
+    let browser = logged_in(&app, "root").await;
+    let base = "/admin/probe/note/";
+    let (_, first) = browser.page("/admin/probe/note/?o=title").await;
+    let (_, second) = browser.page("/admin/probe/note/?o=title&p=2").await;
+    let first_ids = row_ids(&first, base);
+    let second_ids = row_ids(&second, base);
+    assert_eq!((first_ids.len(), second_ids.len()), (50, 50));
+    let next = link(&first, "next").unwrap();
+    assert!(next.contains("after="), "{next}");
+
+    // The row the link starts after goes, and two new ones sort onto the first page: skipping 50
+    // rows would now show the first page's 49th row again; the link still starts where the first
+    // page ended.
+    let last_shown = first_ids[49];
+    note::Entity::delete_by_id(i32::try_from(last_shown).unwrap())
+        .exec(db)
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        note::ActiveModel {
+            title: Set("tie".to_owned()),
+            body: Set(None),
+            published: Set(true),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+    }
+    let (_, skipped) = browser.page("/admin/probe/note/?o=title&p=2").await;
+    assert_eq!(row_ids(&skipped, base)[0], first_ids[48]);
+    let (status, page) = browser.page(&next).await;
+    assert_eq!(status, 200);
+    assert_eq!(row_ids(&page, base), second_ids);
+    assert!(page.contains("Page 2 of 3"), "{page}");
+
+    let garbage = [
+        "/admin/probe/note/?after=not-a-cursor",
+        // A cursor for another order: one value where the title order needs two.
+        "/admin/probe/note/?o=title&after=eyJrIjpbMV19",
+        // A value the column cannot hold.
+        "/admin/probe/note/?after=eyJrIjpbIm5vdCBhIHRpbWUiLDFdfQ",
+        "/admin/probe/note/?after=eyJrIjpbMV19&before=eyJrIjpbMV19",
+    ];
+    for path in garbage {
+        assert_eq!(browser.page(path).await.0, 400, "{path}");
+    }
 }
 
 async fn audit_entries(app: &TestApp) -> Vec<bureau_core::entities::admin_log::Model> {

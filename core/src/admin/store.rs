@@ -140,7 +140,9 @@ pub async fn delete_where(
         filters,
         ..ListQuery::default()
     };
-    let condition = list.condition(model).map_err(Error::BadRequest)?;
+    let condition = list
+        .condition(model, db.get_database_backend())
+        .map_err(Error::BadRequest)?;
     let mut delete = Query::delete();
     delete
         .from_table(Alias::new(&model.table))

@@ -1,20 +1,26 @@
 //! `/admin/<module>/<entity>/`: the change list — search, filters, sortable columns, pages, and a
 //! count that never costs a full scan of a huge table.
+//!
+//! Pages: `p=<n>` numbers them from the start (the first ones are linked by number), `p=last` is
+//! the end, and "next" / "previous" carry the sort values of the row the page starts next to
+//! (`after=` / `before=`, see [`Cursor`]), so a page a million rows deep costs what the first does.
 
 use std::collections::HashMap;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Datelike, Duration, Utc};
 use poem::handler;
 use poem::web::{Path, Query};
 use poem::{IntoResponse, Response};
 use sea_orm::sea_query::ColumnType;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
 use crate::admin::AdminPanel;
 use crate::admin::access::{self, Access};
-use crate::admin::query::{self, Count, Filter, ListQuery};
-use crate::models::ColumnInfo;
+use crate::admin::query::{self, Count, Filter, ListQuery, Row, Seek};
+use crate::models::{ColumnInfo, ModelInfo};
 use crate::web::page::Page;
 use crate::{Error, Result};
 
@@ -22,6 +28,13 @@ use crate::{Error, Result};
 const SEARCH: &str = "q";
 const ORDER: &str = "o";
 const PAGE: &str = "p";
+const AFTER: &str = "after";
+const BEFORE: &str = "before";
+/// The parameters that say which page; a link that changes anything else drops them.
+const NAVIGATION: [&str; 3] = [PAGE, AFTER, BEFORE];
+
+/// The first pages are linked by number; skipping this many pages' rows is still cheap.
+const NUMBERED_PAGES: u64 = 5;
 
 #[derive(Serialize)]
 struct Header {
@@ -29,8 +42,7 @@ struct Header {
     label: String,
     /// `asc`, `desc` or absent.
     sorted: Option<&'static str>,
-    /// The list sorted by this column (toggled if it already is); none for related and computed
-    /// columns.
+    /// The list sorted by this column (toggled if it already is).
     sort_url: Option<String>,
 }
 
@@ -50,6 +62,72 @@ struct FilterBlock {
     input: Option<Json>,
 }
 
+#[derive(Serialize)]
+struct PageLink {
+    number: u64,
+    url: String,
+    current: bool,
+}
+
+/// What a "next" or "previous" link carries: the sort values of the row the page starts next to
+/// (`k`, see [`query::sort_key`]) and the number of the page it leads to (`n`: counted from the
+/// start, or negative from the end; only a label). Opaque in the URL (base64url of JSON) and
+/// checked like any other input: a value the column cannot hold is a 400.
+#[derive(Serialize, Deserialize)]
+struct Cursor {
+    k: Vec<Json>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    n: Option<i64>,
+}
+
+impl Cursor {
+    fn decode(text: &str) -> Result<Self> {
+        URL_SAFE_NO_PAD
+            .decode(text.trim_end_matches('='))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(|| {
+                Error::BadRequest(format!("{text:?} is not a link to a page of this list"))
+            })
+    }
+
+    fn encode(key: Vec<Json>, number: Option<i64>) -> String {
+        // A `Value` always prints, so this cannot fail.
+        let text = json!(Self { k: key, n: number }).to_string();
+        URL_SAFE_NO_PAD.encode(text)
+    }
+}
+
+/// Which page the query string asks for.
+enum Position {
+    Number(u64),
+    Last,
+    After(Cursor),
+    Before(Cursor),
+}
+
+impl Position {
+    fn of(params: &Params) -> Result<Self> {
+        match (params.get(AFTER), params.get(BEFORE)) {
+            (Some(_), Some(_)) => Err(Error::BadRequest(
+                "a page starts after a row or before one, not both".to_owned(),
+            )),
+            (Some(cursor), None) => Ok(Self::After(Cursor::decode(cursor)?)),
+            (None, Some(cursor)) => Ok(Self::Before(Cursor::decode(cursor)?)),
+            (None, None) => match params.get(PAGE) {
+                None => Ok(Self::Number(1)),
+                Some("last") => Ok(Self::Last),
+                Some(p) => p
+                    .parse()
+                    .ok()
+                    .filter(|p| *p >= 1)
+                    .map(Self::Number)
+                    .ok_or_else(|| Error::BadRequest(format!("page {p:?} is not a page number"))),
+            },
+        }
+    }
+}
+
 #[handler]
 pub async fn show(
     page: Page<'_>,
@@ -66,35 +144,102 @@ pub async fn show(
     let model = panel.model();
     let mut list = list_query(panel, &params)?;
     let params = Params(params);
-    let page_number: u64 = match params.get(PAGE) {
-        None => 1,
-        Some(p) => p
-            .parse()
-            .ok()
-            .filter(|p| *p >= 1)
-            .ok_or_else(|| Error::BadRequest(format!("page {p:?} is not a page number")))?,
-    };
-    list.offset = (page_number - 1).saturating_mul(list.limit);
+    let position = Position::of(&params)?;
 
     let db = page.state.db();
-    let rows = query::rows(db, model, &list)
+    let seekable = list.can_seek(model, db.get_database_backend());
+    let mut count = query::count(db, model, &list).await?;
+    let per_page = list.limit;
+    let pages = count.known().div_ceil(per_page).max(1);
+    // The page's number: from the start, or (negative) from the end; a label, not a position.
+    let mut number: Option<i64> = match &position {
+        Position::Number(n) => {
+            if *n > pages && matches!(count, Count::Exact(_)) {
+                return Err(Error::NotFound);
+            }
+            list.offset = (n - 1).saturating_mul(per_page);
+            i64::try_from(*n).ok()
+        }
+        Position::Last => {
+            list.seek = Some(Seek::Last);
+            match count {
+                // Counted: the last page holds what is left after the full pages before it.
+                Count::Exact(rows) if rows > 0 => {
+                    list.limit = rows - (pages - 1) * per_page;
+                    i64::try_from(pages).ok()
+                }
+                _ => Some(-1),
+            }
+        }
+        Position::After(_) | Position::Before(_) if !seekable => {
+            return Err(Error::BadRequest(
+                "this list's order cannot be paged by row; use p=<number>".to_owned(),
+            ));
+        }
+        Position::After(cursor) => {
+            list.seek = Some(Seek::After(cursor.k.clone()));
+            cursor.n
+        }
+        Position::Before(cursor) => {
+            list.seek = Some(Seek::Before(cursor.k.clone()));
+            cursor.n
+        }
+    };
+    let mut slice = query::slice(db, model, &list)
         .await?
         .map_err(Error::BadRequest)?;
-    let count = query::count(db, model, &list).await?;
-    let pages = count.known().div_ceil(list.limit).max(1);
-    if page_number > pages && matches!(count, Count::Exact(_)) && page_number > 1 {
-        return Err(Error::NotFound);
+    if matches!(list.seek, Some(Seek::Before(_))) && !slice.more_before {
+        // "Previous" reached the start. Fewer rows than a page holds are left before the row
+        // (rows were deleted, or the page was reached from the end): show the first page whole.
+        if (slice.rows.len() as u64) < per_page {
+            list.seek = None;
+            list.offset = 0;
+            slice = query::slice(db, model, &list)
+                .await?
+                .map_err(Error::BadRequest)?;
+        }
+        number = Some(1);
     }
+    if let Count::AtLeast(found) = count
+        && list.seek.is_none()
+        && (list.offset == 0 || !slice.rows.is_empty())
+    {
+        // A search counted in part of the table; a numbered page that has rows (or is the
+        // first) knows better: the rows before and on it exist, and whether any follow.
+        let seen = list.offset + slice.rows.len() as u64;
+        count = if slice.more_after {
+            Count::AtLeast(found.max(seen + 1))
+        } else {
+            Count::Exact(seen)
+        };
+    }
+    let pages = count.known().div_ceil(per_page).max(1);
 
     let permissions = access.permissions(panel).await?;
     let base = format!("/admin/{}/{}/", model.module, model.name);
     let headers = headers(panel, &list.ordering, &params, &base);
+    let links = Links {
+        params: &params,
+        base: &base,
+        model,
+        list: &list,
+        seekable,
+    };
+    let navigation = json!({
+        "position": position_text(number, count, pages),
+        "first_url": slice.more_before.then(|| params.with(&base, &[], &[])),
+        "previous_url": links.previous(&slice.rows, slice.more_before, number),
+        "next_url": links.next(&slice.rows, slice.more_after, number),
+        "last_url": slice.more_after.then(|| params.with(&base, &[(PAGE, "last")], &[])),
+        "numbers": links.numbers(pages, number),
+    });
     let key = model
         .single_key()
         .map(|k| k.name.clone())
         .unwrap_or_default();
-    let related = related_rows(page.state, panel, &rows).await?;
-    let rows: Vec<Json> = rows
+    let related = related_rows(page.state, panel, &slice.rows).await?;
+    let rows: Vec<Json> = slice
+        .rows
         .iter()
         .map(|row| {
             let id = row.get(&key).map(display_key).unwrap_or_default();
@@ -116,7 +261,7 @@ pub async fn show(
             actions.push(json!({ "name": action.name, "label": action.label }));
         }
     }
-    let export_url = params.with(&format!("{base}export.csv"), &[], &[PAGE]);
+    let export_url = params.with(&format!("{base}export.csv"), &[], &[]);
     let context = json!({
         "panel": { "label": panel.label_text(), "key": panel.key(), "module": model.module, "name": model.name },
         "base": base,
@@ -129,17 +274,96 @@ pub async fn show(
         "actions": actions,
         "export_url": export_url,
         "permissions": permissions,
-        "page": page_number,
-        "pages": pages,
-        "more_pages": matches!(count, Count::MoreThan(_)),
-        "previous_url": (page_number > 1).then(|| params.with(&base, &[(PAGE, &(page_number - 1).to_string())], &[])),
-        "next_url": (page_number < pages || matches!(count, Count::MoreThan(_)))
-            .then(|| params.with(&base, &[(PAGE, &(page_number + 1).to_string())], &[])),
+        "navigation": navigation,
     });
     Ok(page
         .render("admin/list.html", context)
         .await?
         .into_response())
+}
+
+/// "Page 3 of 12", "Page 3 of about 20,000", "Page 3", "Last page", "Page 2 from the end".
+fn position_text(number: Option<i64>, count: Count, pages: u64) -> Option<String> {
+    let pages_i = i64::try_from(pages).unwrap_or(i64::MAX);
+    let from_start = match number? {
+        n if n > 0 => n,
+        n if matches!(count, Count::Exact(_)) && pages_i + n >= 0 => pages_i + n + 1,
+        -1 => return Some("Last page".to_owned()),
+        n => return Some(format!("Page {} from the end", n.unsigned_abs())),
+    };
+    Some(match count {
+        Count::Exact(_) => format!("Page {from_start} of {pages}"),
+        Count::About(_) => format!("Page {from_start} of about {pages}"),
+        Count::MoreThan(_) | Count::AtLeast(_) => format!("Page {from_start}"),
+    })
+}
+
+/// The links from one page to its neighbours.
+struct Links<'a> {
+    params: &'a Params,
+    base: &'a str,
+    model: &'a ModelInfo,
+    list: &'a ListQuery,
+    seekable: bool,
+}
+
+impl Links<'_> {
+    /// The page after this one: it starts after this page's last row.
+    fn next(&self, rows: &[Row], more: bool, number: Option<i64>) -> Option<String> {
+        if !more {
+            return None;
+        }
+        // From the start, one more; from the end, one nearer it; past the end, unknown.
+        let target = number.map(|n| n + 1).filter(|n| *n != 0);
+        match rows.last() {
+            Some(row) if self.seekable => {
+                let key = query::sort_key(self.model, self.list, row);
+                let cursor = Cursor::encode(key, target);
+                Some(self.params.with(self.base, &[(AFTER, &cursor)], &[]))
+            }
+            _ => target
+                .filter(|n| *n > 0)
+                .map(|n| self.params.with(self.base, &[(PAGE, &n.to_string())], &[])),
+        }
+    }
+
+    /// The page before this one: it ends before this page's first row.
+    fn previous(&self, rows: &[Row], more: bool, number: Option<i64>) -> Option<String> {
+        if !more {
+            return None;
+        }
+        let target = number.map(|n| n - 1).filter(|n| *n != 0);
+        match rows.first() {
+            Some(row) if self.seekable => {
+                let key = query::sort_key(self.model, self.list, row);
+                let cursor = Cursor::encode(key, target);
+                Some(self.params.with(self.base, &[(BEFORE, &cursor)], &[]))
+            }
+            // A page past the end shows no row to start from; the last page is the way back.
+            None => Some(self.params.with(self.base, &[(PAGE, "last")], &[])),
+            Some(_) => target
+                .filter(|n| *n > 0)
+                .map(|n| self.params.with(self.base, &[(PAGE, &n.to_string())], &[])),
+        }
+    }
+
+    /// Links to the first pages by number (as many as are known to exist).
+    fn numbers(&self, pages: u64, number: Option<i64>) -> Vec<PageLink> {
+        if pages < 2 {
+            return Vec::new();
+        }
+        (1..=pages.min(NUMBERED_PAGES))
+            .map(|n| PageLink {
+                number: n,
+                url: if n == 1 {
+                    self.params.with(self.base, &[], &[])
+                } else {
+                    self.params.with(self.base, &[(PAGE, &n.to_string())], &[])
+                },
+                current: number.and_then(|c| u64::try_from(c).ok()) == Some(n),
+            })
+            .collect()
+    }
 }
 
 /// The search, filters and ordering the query string asks of `panel`'s list (no page yet).
@@ -257,16 +481,16 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
-    /// `base?<these params, with `set` replacing and `unset` removing, and the page reset>`.
+    /// `base?<these params, with `set` replacing and `unset` removing>`. The page is always
+    /// dropped unless `set` names one: a link that changes the list leads to its first page.
     fn with(&self, base: &str, set: &[(&str, &str)], unset: &[&str]) -> String {
-        let resets_page = !set.iter().any(|(n, _)| *n == PAGE);
         let mut pairs: Vec<(&str, &str)> = self
             .0
             .iter()
             .filter(|(n, _)| {
-                let replaced = set.iter().any(|(s, _)| s == n);
-                let removed = unset.contains(&n.as_str()) || (resets_page && n == PAGE);
-                !(replaced || removed)
+                !set.iter().any(|(s, _)| s == n)
+                    && !unset.contains(&n.as_str())
+                    && !NAVIGATION.contains(&n.as_str())
             })
             .map(|(n, v)| (n.as_str(), v.as_str()))
             .collect();

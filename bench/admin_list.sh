@@ -1,0 +1,318 @@
+#!/usr/bin/env bash
+# Benchmarks the admin change list over a 1,000,000-row table (`core_admin_log`) on SQLite and
+# PostgreSQL: the release binary, a real login, and a load tool at low concurrency.
+#
+#   bench/admin_list.sh                  # both backends, writes target/bench/admin_list.md
+#   bench/admin_list.sh --update-docs    # and puts the table into docs/benchmarks.md
+#
+# Settings (environment): BACKENDS="sqlite postgres", ROWS=1000000, RUNS=3 (each figure is the
+# median of RUNS runs), DURATION=10 (seconds per run), CONNECTIONS=4, WARMUP=2 (seconds, not
+# measured), PG_URL=postgres://postgres@127.0.0.1:5432 (a server where we may create a database),
+# PORT=18765. Every step is bounded in time; the whole run takes about
+# backends x urls x (WARMUP + RUNS x DURATION) seconds plus the seeding (about a minute each).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+BACKENDS=${BACKENDS:-"sqlite postgres"}
+ROWS=${ROWS:-1000000}
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-4}
+WARMUP=${WARMUP:-2}
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
+PORT=${PORT:-18765}
+UPDATE_DOCS=false
+[ "${1:-}" = "--update-docs" ] && UPDATE_DOCS=true
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+BIN="$CARGO_TARGET_DIR/release/bureau"
+OUT_DIR="$CARGO_TARGET_DIR/bench"
+RESULTS="$OUT_DIR/admin_list.md"
+PASSWORD="Tq7-$RANDOM-vX9-$RANDOM-load"
+BASE="http://127.0.0.1:$PORT"
+LIST="/admin/core/admin_log/"
+
+say() { printf '== %s\n' "$*" >&2; }
+fail() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+# --- tools -------------------------------------------------------------------------------------
+command -v curl >/dev/null || fail "curl is missing"
+command -v python3 >/dev/null || fail "python3 is missing (it reads the load tool's JSON)"
+if ! command -v oha >/dev/null; then
+  say "installing oha (cargo install oha --locked)"
+  timeout 1800 cargo install oha --locked >&2 || fail "cannot install oha"
+fi
+OHA=$(command -v oha)
+
+say "release build"
+timeout 3600 cargo build --release --quiet >&2
+mkdir -p "$OUT_DIR"
+
+# --- one backend at a time ---------------------------------------------------------------------
+WORK=""
+SERVER=""
+PG_DB=""
+cleanup() {
+  if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+  SERVER=""
+  if [ -n "$PG_DB" ]; then
+    timeout 60 psql -q "$PG_URL/postgres" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  PG_DB=""
+  if [ -n "$WORK" ]; then rm -rf "$WORK"; fi
+  WORK=""
+}
+trap cleanup EXIT
+# Stopped (Ctrl-C, or `timeout` around this script): still stop the server and drop the database.
+trap 'exit 130' INT TERM
+
+# The server and the CLI run in the work directory (no config.toml there: the compiled-in
+# defaults), configured by environment only. `bureau <seconds> <command...>`.
+bureau() {
+  local limit=$1; shift
+  (cd "$WORK" && env BUREAU_DATABASE__URL="$DB_URL" BUREAU_SERVER__ADDR="127.0.0.1:$PORT" \
+      BUREAU_APP__LOAD_DEMO_FIXTURES=false BUREAU_APP__DATA_DIR="$WORK/data" \
+      BUREAU_SUPERUSER_PASSWORD="$PASSWORD" timeout "$limit" "$BIN" "$@")
+}
+
+# The audit log, like a busy site's over two years: a row every minute on average (two share each
+# timestamp), ending now; 50 staff users; actions change 60 %, add 25 %, delete 10 %, refund 5 %;
+# eight models. `changes` is a small JSON document, as the admin writes.
+seed_sqlite() {
+  local end; end=$(date -u +%s)
+  timeout 900 sqlite3 "$WORK/bench.db" >/dev/null <<SQL
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = OFF;
+PRAGMA cache_size = -200000;
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $ROWS)
+INSERT INTO core_admin_log (id, at, user_id, username, action, model, object_id, object_repr, changes)
+SELECT i,
+       strftime('%Y-%m-%dT%H:%M:%S+00:00', $end - (($ROWS - i) / 2) * 120, 'unixepoch'),
+       NULL,
+       printf('staff%02d', (i * 37) % 50),
+       CASE WHEN i % 20 < 12 THEN 'change' WHEN i % 20 < 17 THEN 'add'
+            WHEN i % 20 < 19 THEN 'delete' ELSE 'refund' END,
+       CASE (i * 13) % 8 WHEN 0 THEN 'store.order' WHEN 1 THEN 'store.product'
+            WHEN 2 THEN 'movies.movie' WHEN 3 THEN 'forum.post' WHEN 4 THEN 'core.user'
+            WHEN 5 THEN 'tasks.task' WHEN 6 THEN 'store.customer' ELSE 'core.role' END,
+       CAST((i * 7919) % 100000 AS TEXT),
+       CASE (i * 13) % 8 WHEN 0 THEN 'Order #' WHEN 1 THEN 'Product ' WHEN 2 THEN 'Movie '
+            WHEN 3 THEN 'Post ' WHEN 4 THEN 'User ' WHEN 5 THEN 'Task '
+            WHEN 6 THEN 'Customer ' ELSE 'Role ' END || ((i * 7919) % 100000),
+       '{"status": ["new", "paid"], "note": ["", "checked by the night shift"]}'
+FROM n;
+COMMIT;
+ANALYZE;
+SQL
+}
+
+seed_postgres() {
+  local end; end=$(date -u +%s)
+  timeout 900 psql -q -v ON_ERROR_STOP=1 "$DB_URL" >/dev/null <<SQL
+INSERT INTO core_admin_log (id, at, user_id, username, action, model, object_id, object_repr, changes)
+SELECT i,
+       to_timestamp($end - (($ROWS - i) / 2) * 120),
+       NULL,
+       'staff' || lpad(((i * 37) % 50)::text, 2, '0'),
+       CASE WHEN i % 20 < 12 THEN 'change' WHEN i % 20 < 17 THEN 'add'
+            WHEN i % 20 < 19 THEN 'delete' ELSE 'refund' END,
+       (ARRAY['store.order', 'store.product', 'movies.movie', 'forum.post', 'core.user',
+              'tasks.task', 'store.customer', 'core.role'])[(i * 13) % 8 + 1],
+       ((i * 7919) % 100000)::text,
+       (ARRAY['Order #', 'Product ', 'Movie ', 'Post ', 'User ', 'Task ', 'Customer ',
+              'Role '])[(i * 13) % 8 + 1] || ((i * 7919) % 100000),
+       '{"status": ["new", "paid"], "note": ["", "checked by the night shift"]}'
+FROM generate_series(1, $ROWS::bigint) AS i;
+SELECT setval(pg_get_serial_sequence('core_admin_log', 'id'), $ROWS);
+SQL
+  # VACUUM too: it fills the visibility map that index-only scans (the capped count) rely on.
+  timeout 900 psql -q -v ON_ERROR_STOP=1 "$DB_URL" -c "VACUUM ANALYZE core_admin_log"
+}
+
+COOKIE=""
+login() {
+  local jar="$WORK/cookies" page token status
+  page=$(curl -sf -c "$jar" -b "$jar" "$BASE/accounts/login/")
+  token=$(printf '%s' "$page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n1)
+  [ -n "$token" ] || fail "no CSRF token on the login page"
+  status=$(curl -s -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
+    --data-urlencode "csrf_token=$token" --data-urlencode "login=bench" \
+    --data-urlencode "password=$PASSWORD" "$BASE/accounts/login/")
+  [ "$status" = 303 ] || fail "login answered $status"
+  COOKIE=$(awk '$6 == "bureau_session" { print $7 }' "$jar")
+  [ -n "$COOKIE" ] || fail "no bureau_session cookie after login"
+}
+
+get() { curl -sf --max-time 60 -H "Cookie: bureau_session=$COOKIE" "$BASE$1"; }
+
+# A page's link with this rel, as a path (entities undone).
+rel_link() {
+  get "$1" | python3 -c '
+import html, re, sys
+m = re.search(r"<a href=\"([^\"]*)\" rel=\"" + sys.argv[1] + "\"", sys.stdin.read())
+print(html.unescape(m.group(1)) if m else "")' "$2"
+}
+
+# What the page says about its count and position, for the table.
+describe() {
+  get "$1" | python3 -c '
+import html, re, sys
+page = sys.stdin.read()
+count = re.search(r"class=\"result-count\"[^>]*>\s*([^(<]*)", page)
+position = re.search(r"<nav class=\"pagination\".*?<span>([^<]*)</span>", page, re.S)
+rows = len(re.findall(r"<tr>\s*<th scope=\"row\">", page))
+print("%s; %s; %d rows shown" % (
+    html.unescape(count.group(1)).strip() if count else "?",
+    html.unescape(position.group(1)).strip() if position else "no page number",
+    rows))'
+}
+
+# Median (ms) / p99 (ms) / requests per second of one run, and any answer other than 200.
+measure_once() {
+  # -w: requests still running at the deadline finish (and count) rather than being cut off.
+  timeout $((DURATION + 60)) "$OHA" --no-tui --output-format json -w -z "${1}s" -c "$CONNECTIONS" \
+    -H "Cookie: bureau_session=$COOKIE" "$BASE$2" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+codes = {k: v for k, v in r.get("statusCodeDistribution", {}).items() if k != "200"}
+errors = r.get("errorDistribution", {})
+p = r["latencyPercentiles"]
+print("%.2f %.2f %.1f %s" % (p["p50"] * 1000, p["p99"] * 1000, r["summary"]["requestsPerSec"],
+      "ok" if not codes and not errors else ("bad:" + json.dumps([codes, errors]).replace(" ", ""))))'
+}
+
+median() { python3 -c 'import statistics, sys; print("%.1f" % statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
+
+bench_backend() {
+  local backend=$1
+  WORK=$(mktemp -d /tmp/bureau-bench.XXXXXX)
+  mkdir -p "$WORK/data"
+  case $backend in
+    sqlite) DB_URL="sqlite://$WORK/bench.db" ;;
+    postgres)
+      PG_DB="bureau_bench_$$"
+      timeout 60 psql -q "$PG_URL/postgres" -c "CREATE DATABASE $PG_DB" >/dev/null
+      DB_URL="$PG_URL/$PG_DB" ;;
+    *) fail "unknown backend $backend (sqlite or postgres)" ;;
+  esac
+  say "$backend: migrate, superuser"
+  bureau 300 migrate up >>"$WORK/cli.log" 2>&1 || { cat "$WORK/cli.log" >&2; fail "migrate up failed"; }
+  bureau 120 createsuperuser --no-input --username bench --email bench@example.com \
+    >>"$WORK/cli.log" 2>&1 || { cat "$WORK/cli.log" >&2; fail "createsuperuser failed"; }
+  say "$backend: seeding $ROWS rows"
+  local started=$SECONDS
+  "seed_$backend"
+  say "$backend: seeded in $((SECONDS - started)) s"
+  # The database as the binary sees it (SQLite is bundled into it, whatever the CLI's version).
+  # (`check` cuts PostgreSQL's version inside its parenthesis; drop the unclosed part.)
+  { bureau 60 check 2>/dev/null || true; } | sed -n 's/^database *ok (\(.*\) at .*/\1/p' \
+    | sed 's/ ([^)]*$//' | head -n1 >>"$OUT_DIR/versions"
+
+  (cd "$WORK" && exec env BUREAU_DATABASE__URL="$DB_URL" BUREAU_SERVER__ADDR="127.0.0.1:$PORT" \
+      BUREAU_APP__LOAD_DEMO_FIXTURES=false BUREAU_APP__DATA_DIR="$WORK/data" \
+      "$BIN" serve) >"$WORK/server.log" 2>&1 &
+  SERVER=$!
+  local waited=0
+  until curl -sf "$BASE/readyz" >/dev/null 2>&1; do
+    sleep 0.2; waited=$((waited + 1))
+    [ $waited -lt 150 ] || { tail -n 20 "$WORK/server.log" >&2; fail "the server did not become ready"; }
+    kill -0 "$SERVER" 2>/dev/null || { tail -n 20 "$WORK/server.log" >&2; fail "the server stopped"; }
+  done
+  login
+
+  local since; since=$(date -u -d '30 days ago' +%Y-%m-%d)
+  # Deep pages as people reach them: "Next" from a page far into the list.
+  local deep_next deep_user deep_action
+  deep_next=$(rel_link "$LIST?p=10000" next)
+  deep_user=$(rel_link "$LIST?o=username&p=5000" next)
+  deep_action=$(rel_link "$LIST?action=change&p=5000" next)
+  [ -n "$deep_next" ] && [ -n "$deep_user" ] && [ -n "$deep_action" ] || fail "no next links on deep pages"
+  local -a names=(
+    "first page (newest first)"
+    "page 10,000 by number (p=10000)"
+    "page 10,001 by its Next link"
+    "last page (p=last)"
+    "sorted by username"
+    "sorted by username, page 5,001 by Next"
+    "sorted by time, oldest last (o=-at)"
+    "filtered: action=change"
+    "filtered: action=change, page 5,001 by Next"
+    "filtered: last 30 days (at__gte)"
+    "search, common (q=staff07)"
+    "search, rare (q=12345)"
+  )
+  local -a urls=(
+    "$LIST"
+    "$LIST?p=10000"
+    "$deep_next"
+    "$LIST?p=last"
+    "$LIST?o=username"
+    "$deep_user"
+    "$LIST?o=-at"
+    "$LIST?action=change"
+    "$deep_action"
+    "$LIST?at__gte=$since"
+    "$LIST?q=staff07"
+    "$LIST?q=12345"
+  )
+  local i
+  for i in "${!urls[@]}"; do
+    local url=${urls[$i]} what notes="" run
+    local -a p50s=() p99s=() rpss=()
+    what=$(describe "$url")
+    measure_once "$WARMUP" "$url" >/dev/null
+    for run in $(seq "$RUNS"); do
+      read -r p50 p99 rps status < <(measure_once "$DURATION" "$url")
+      p50s+=("$p50"); p99s+=("$p99"); rpss+=("$rps")
+      [ "$status" = ok ] || notes="$notes $status"
+    done
+    local line
+    line=$(printf '| %s | %s | `%s` | %s | %s | %s | %s%s |' "$backend" "${names[$i]}" \
+      "$(printf '%s' "$url" | cut -c1-60)" "$(median "${p50s[@]}")" "$(median "${p99s[@]}")" \
+      "$(median "${rpss[@]}")" "$what" "$notes")
+    printf '%s\n' "$line" | tee -a "$RESULTS.rows" >&2
+  done
+  cleanup
+}
+
+rm -f "$RESULTS.rows" "$OUT_DIR/versions"
+# The machine may be shared: say how busy it was.
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for backend in $BACKENDS; do
+  bench_backend "$backend"
+done
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+cores=$(nproc)
+ram=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+databases=$(paste -sd, "$OUT_DIR/versions" | sed 's/,/, /g')
+rm -f "$OUT_DIR/versions"
+# Which code was measured: the commit, and whether the code (not docs) had uncommitted changes.
+changes=$(git diff --quiet HEAD -- core migrations admin_ui src Cargo.toml Cargo.lock || echo ' (with uncommitted changes to the code)')
+{
+  echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') at commit $(git rev-parse --short HEAD)$changes."
+  echo "Machine: $cores cores ($cpu), $ram RAM; $(uname -sr); load average $load_before before the run, $(cut -d' ' -f1-3 /proc/loadavg) after."
+  echo "Versions: $("$BIN" --version 2>/dev/null || echo bureau) (release build), $(rustc --version | cut -d' ' -f1-2), $("$OHA" --version); $databases."
+  echo "Load: $CONNECTIONS connections, ${DURATION} s per run after ${WARMUP} s of warm-up; each figure is the median of $RUNS runs. Rows: $ROWS."
+  echo
+  echo "| backend | page | URL | median ms | p99 ms | requests/s | what the page says |"
+  echo "| --- | --- | --- | ---: | ---: | ---: | --- |"
+  cat "$RESULTS.rows"
+} >"$RESULTS"
+rm -f "$RESULTS.rows"
+cat "$RESULTS"
+
+if $UPDATE_DOCS; then
+  python3 - "$RESULTS" docs/benchmarks.md <<'PY'
+import sys
+results, docs = open(sys.argv[1]).read().strip(), sys.argv[2]
+text = open(docs).read()
+begin, end = "<!-- admin_list:begin -->", "<!-- admin_list:end -->"
+head, rest = text.split(begin, 1)
+_, tail = rest.split(end, 1)
+open(docs, "w").write(head + begin + "\n" + results + "\n" + end + tail)
+PY
+  say "docs/benchmarks.md updated"
+fi
