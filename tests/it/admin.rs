@@ -62,8 +62,44 @@ async fn the_admin_is_for_logged_in_staff() {
     assert_eq!(anonymous.status(), 303);
     assert_eq!(
         location(&anonymous),
-        "/accounts/login/?next=%2Fadmin%2Fcore%2Fuser%2F"
+        "/admin/login/?next=%2Fadmin%2Fcore%2Fuser%2F"
     );
+
+    // The admin's login takes staff only, and says no more than that.
+    let at_the_door = Browser::new(&app);
+    let refused = at_the_door
+        .fill(
+            "/admin/login/",
+            &[("login", "customer"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let text = crate::support::html(&refused.text().await.unwrap());
+    assert!(text.contains("for a staff account"), "{text}");
+    let wrong = at_the_door
+        .fill(
+            "/admin/login/",
+            &[("login", "nobody"), ("password", PASSWORD)],
+        )
+        .await;
+    assert!(crate::support::html(&wrong.text().await.unwrap()).contains("for a staff account"));
+    assert_eq!(
+        at_the_door.get("/admin/").await.status(),
+        303,
+        "not logged in"
+    );
+    account(&app, "boss", true, false).await;
+    let staff = at_the_door
+        .fill(
+            "/admin/login/?next=/admin/core/user/",
+            &[
+                ("login", "boss"),
+                ("password", PASSWORD),
+                ("next", "/admin/core/user/"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&staff), "/admin/core/user/");
 
     let customer = logged_in(&app, "customer").await;
     for path in ["/admin/", "/admin/core/user/"] {

@@ -12,7 +12,7 @@ use crate::{Error, Result};
 /// visitors go to the login page, other users get a page that says the admin is for staff.
 pub(crate) async fn staff(page: &Page<'_>) -> Result<std::result::Result<user::Model, Response>> {
     let Some(user) = page.user.clone() else {
-        return Ok(Err(page.login_redirect()));
+        return Ok(Err(page.login_redirect_to("/admin/login/")));
     };
     if !user.is_staff {
         let refused = page

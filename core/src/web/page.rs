@@ -114,12 +114,17 @@ impl Page<'_> {
 
     /// Sends an anonymous visitor to the login page, to come back here afterwards.
     pub fn login_redirect(&self) -> Response {
+        self.login_redirect_to("/accounts/login/")
+    }
+
+    /// Like [`login_redirect`](Self::login_redirect), to another login page (the admin's).
+    pub fn login_redirect_to(&self, login: &str) -> Response {
         let here = if self.query.is_empty() {
             self.path.clone()
         } else {
             format!("{}?{}", self.path, self.query)
         };
         let next: String = serde_urlencoded::to_string([("next", here)]).unwrap_or_default();
-        self.redirect(&format!("/accounts/login/?{next}"))
+        self.redirect(&format!("{login}?{next}"))
     }
 }

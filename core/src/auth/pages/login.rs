@@ -111,6 +111,66 @@ pub async fn submit(
     .await
 }
 
+/// Where the admin's login sends a staff user: a local admin path from `next`, or the dashboard.
+fn admin_next(next: Option<&str>) -> String {
+    match next {
+        Some(next) if next.starts_with("/admin/") => safe_next(Some(next)),
+        _ => "/admin/".to_owned(),
+    }
+}
+
+/// The one message for a failed admin login, which never says whether the account exists, nor
+/// whether it is a staff account.
+const NOT_STAFF: &str = "Please enter the correct username/email and password for a staff account.";
+
+/// `/admin/login/`: the admin's own login, for staff accounts only.
+#[handler]
+pub async fn admin_show(page: Page<'_>, Query(query): Query<Next>) -> Result<Response> {
+    if page.user.as_ref().is_some_and(|u| u.is_staff) {
+        return Ok(page.redirect(&admin_next(query.next.as_deref())));
+    }
+    let shown = Shown {
+        login: String::new(),
+        next: query.next.unwrap_or_default(),
+    };
+    Ok(page
+        .render_form(
+            "admin/login.html",
+            FormContext::new(shown, &FieldErrors::new()),
+        )
+        .await?
+        .into_response())
+}
+
+#[handler]
+pub async fn admin_submit(
+    page: Page<'_>,
+    client: Data<&ClientInfo>,
+    Form(form): Form<LoginForm>,
+) -> Result<Response> {
+    let state = page.state;
+    let shown = Shown {
+        login: form.login.trim().to_owned(),
+        next: form.next.clone().unwrap_or_default(),
+    };
+    let mut errors = FieldErrors::new();
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    match users::authenticate(state, &shown.login, &form.password, client.ip).await? {
+        Ok(user) if user.is_staff => {
+            session_auth::login(state, page.session, &user).await?;
+            return Ok(page.redirect(&admin_next(form.next.as_deref())));
+        }
+        Err(LoginFailure::Locked(message)) => {
+            status = StatusCode::TOO_MANY_REQUESTS;
+            errors.add("", message);
+        }
+        // Wrong password, unknown account, unverified address or not staff: one answer.
+        _ => errors.add("", NOT_STAFF),
+    }
+    page.render_form_status(status, "admin/login.html", FormContext::new(shown, &errors))
+        .await
+}
+
 #[handler]
 pub async fn logout_page(page: Page<'_>) -> Result<Response> {
     if page.user.is_none() {

@@ -49,6 +49,10 @@ pub(crate) fn register(app: &mut AppBuilder) {
         )
         .route("/accounts/delete/", get(delete::show).post(delete::submit))
         .route(
+            "/admin/login/",
+            get(login::admin_show).post(login::admin_submit),
+        )
+        .route(
             "/admin/core/user/:id/password/",
             get(admin_password::show).post(admin_password::submit),
         );
