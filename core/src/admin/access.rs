@@ -36,6 +36,24 @@ pub(crate) fn panel<'a>(page: &'a Page<'_>, module: &str, entity: &str) -> Resul
         .ok_or(Error::NotFound)
 }
 
+/// How every panel page starts: a staff user, the panel at `/admin/<module>/<entity>/`, and
+/// `action` allowed on it — or the answer for a visitor who may not go further.
+pub(crate) async fn enter<'a>(
+    page: &'a Page<'a>,
+    module: &str,
+    entity: &str,
+    action: &str,
+) -> Result<std::result::Result<(&'a AdminPanel, Access<'a>), Response>> {
+    let user = match staff(page).await? {
+        Ok(user) => user,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let panel = self::panel(page, module, entity)?;
+    let access = Access::of(page, user).await?;
+    access.require(panel, action).await?;
+    Ok(Ok((panel, access)))
+}
+
 /// What the user may do with a panel's model, for showing only the links that work.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub(crate) struct Permissions {

@@ -7,7 +7,7 @@ use poem::web::{Path, Query};
 use poem::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::admin::access::{self, Access};
+use crate::admin::access;
 use crate::admin::query::{self, Filter, ListQuery};
 use crate::admin::store;
 use crate::web::page::Page;
@@ -21,13 +21,10 @@ pub async fn options(
     Path((module, entity)): Path<(String, String)>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let user = match access::staff(&page).await? {
-        Ok(user) => user,
+    let (panel, _) = match access::enter(&page, &module, &entity, "view").await? {
+        Ok(entered) => entered,
         Err(refused) => return Ok(refused),
     };
-    let panel = access::panel(&page, &module, &entity)?;
-    let access = Access::of(&page, user).await?;
-    access.require(panel, "view").await?;
     let model = panel.model();
     // The field that asks sends its value under its own name; whichever it is, it is the term.
     let term = params

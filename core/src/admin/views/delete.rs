@@ -8,7 +8,7 @@ use poem::{IntoResponse, Response};
 use sea_orm::TransactionTrait;
 use serde_json::{Value as Json, json};
 
-use crate::admin::access::{self, Access};
+use crate::admin::access;
 use crate::admin::store;
 use crate::web::flash::Level;
 use crate::web::page::Page;
@@ -19,13 +19,10 @@ pub async fn confirm(
     page: Page<'_>,
     Path((module, entity, id)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    let user = match access::staff(&page).await? {
-        Ok(user) => user,
+    let (panel, _) = match access::enter(&page, &module, &entity, "delete").await? {
+        Ok(entered) => entered,
         Err(refused) => return Ok(refused),
     };
-    let panel = access::panel(&page, &module, &entity)?;
-    let access = Access::of(&page, user).await?;
-    access.require(panel, "delete").await?;
     let model = panel.model();
     let key = store::key_value(model, &id)?;
     let db = page.state.db();
@@ -57,13 +54,10 @@ pub async fn delete(
     page: Page<'_>,
     Path((module, entity, id)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    let user = match access::staff(&page).await? {
-        Ok(user) => user,
+    let (panel, access) = match access::enter(&page, &module, &entity, "delete").await? {
+        Ok(entered) => entered,
         Err(refused) => return Ok(refused),
     };
-    let panel = access::panel(&page, &module, &entity)?;
-    let access = Access::of(&page, user).await?;
-    access.require(panel, "delete").await?;
     let model = panel.model();
     let key = store::key_value(model, &id)?;
     let txn = page.state.db().begin().await?;

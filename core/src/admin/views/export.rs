@@ -8,7 +8,7 @@ use poem::web::{Path, Query};
 use poem::{Body, IntoResponse, Response};
 use serde_json::Value as Json;
 
-use crate::admin::access::{self, Access};
+use crate::admin::access;
 use crate::admin::query::{self, ListQuery};
 use crate::web::page::Page;
 use crate::{AppState, Result};
@@ -23,13 +23,10 @@ pub async fn csv(
     Path((module, entity)): Path<(String, String)>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let user = match access::staff(&page).await? {
-        Ok(user) => user,
+    let (panel, _) = match access::enter(&page, &module, &entity, "view").await? {
+        Ok(entered) => entered,
         Err(refused) => return Ok(refused),
     };
-    let panel = access::panel(&page, &module, &entity)?;
-    let access = Access::of(&page, user).await?;
-    access.require(panel, "view").await?;
     let mut list = list::list_query(panel, &params)?;
     list.limit = BATCH;
     list.offset = 0;

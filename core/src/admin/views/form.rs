@@ -70,13 +70,10 @@ pub async fn add_page(
     page: Page<'_>,
     Path((module, entity)): Path<(String, String)>,
 ) -> Result<Response> {
-    let user = match access::staff(&page).await? {
-        Ok(user) => user,
+    let (panel, _) = match access::enter(&page, &module, &entity, "add").await? {
+        Ok(entered) => entered,
         Err(refused) => return Ok(refused),
     };
-    let panel = access::panel(&page, &module, &entity)?;
-    let access = Access::of(&page, user).await?;
-    access.require(panel, "add").await?;
     render(
         &page,
         panel,
@@ -97,13 +94,10 @@ pub async fn add(
     Path((module, entity)): Path<(String, String)>,
     Form(fields): Form<Fields>,
 ) -> Result<Response> {
-    let user = match access::staff(&page).await? {
-        Ok(user) => user,
+    let (panel, access) = match access::enter(&page, &module, &entity, "add").await? {
+        Ok(entered) => entered,
         Err(refused) => return Ok(refused),
     };
-    let panel = access::panel(&page, &module, &entity)?;
-    let access = Access::of(&page, user).await?;
-    access.require(panel, "add").await?;
     let model = panel.model();
     let form = form_map(panel, fields);
     let mut errors = FieldErrors::new();
@@ -191,13 +185,10 @@ pub async fn change_page(
     page: Page<'_>,
     Path((module, entity, id)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    let user = match access::staff(&page).await? {
-        Ok(user) => user,
+    let (panel, access) = match access::enter(&page, &module, &entity, "view").await? {
+        Ok(entered) => entered,
         Err(refused) => return Ok(refused),
     };
-    let panel = access::panel(&page, &module, &entity)?;
-    let access = Access::of(&page, user).await?;
-    access.require(panel, "view").await?;
     let model = panel.model();
     let id = store::key_value(model, &id)?;
     let row = store::find(page.state.db(), model, &id)
@@ -229,13 +220,10 @@ pub async fn change(
     Path((module, entity, id)): Path<(String, String, String)>,
     Form(fields): Form<Fields>,
 ) -> Result<Response> {
-    let user = match access::staff(&page).await? {
-        Ok(user) => user,
+    let (panel, access) = match access::enter(&page, &module, &entity, "change").await? {
+        Ok(entered) => entered,
         Err(refused) => return Ok(refused),
     };
-    let panel = access::panel(&page, &module, &entity)?;
-    let access = Access::of(&page, user).await?;
-    access.require(panel, "change").await?;
     let model = panel.model();
     let id = store::key_value(model, &id)?;
     let form = form_map(panel, fields);
@@ -249,6 +237,16 @@ pub async fn change(
     let current = store::find(&txn, model, &id)
         .await?
         .ok_or(Error::NotFound)?;
+    // The form again, with the user's input, for every way this submission can fail.
+    let again = |errors: FieldErrors, status| {
+        let (page, access, id, current, form) = (&page, &access, &id, &current, &form);
+        async move {
+            render_change(
+                page, access, panel, id, current, form, &errors, status, true,
+            )
+            .await
+        }
+    };
     // Someone saved this row after the form was opened: show what they changed, keep what this
     // user typed, and let a second save overwrite knowingly.
     if form.get("_version").map(String::as_str) != Some(store::version(&current).as_str()) {
@@ -275,49 +273,16 @@ pub async fn change(
              marked below; saving again overwrites their changes.",
         );
         txn.rollback().await?;
-        return render_change(
-            &page,
-            &access,
-            panel,
-            &id,
-            &current,
-            &form,
-            &errors,
-            StatusCode::CONFLICT,
-            true,
-        )
-        .await;
+        return again(errors, StatusCode::CONFLICT).await;
     }
     if !errors.is_empty() {
         txn.rollback().await?;
-        return render_change(
-            &page,
-            &access,
-            panel,
-            &id,
-            &current,
-            &form,
-            &errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            true,
-        )
-        .await;
+        return again(errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     if let Err(message) = refused_by_database(store::update(&txn, model, &id, &values).await)? {
         txn.rollback().await?;
         errors.add("", message);
-        return render_change(
-            &page,
-            &access,
-            panel,
-            &id,
-            &current,
-            &form,
-            &errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            true,
-        )
-        .await;
+        return again(errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let mut diff = store::diff(&current, &values);
     for relation in panel.relations() {
@@ -332,18 +297,7 @@ pub async fn change(
     if let Err(message) = inlines::save(&txn, &access.user, panel, &id, children).await? {
         txn.rollback().await?;
         errors.add("", message);
-        return render_change(
-            &page,
-            &access,
-            panel,
-            &id,
-            &current,
-            &form,
-            &errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            true,
-        )
-        .await;
+        return again(errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let mut after = current.clone();
     after.extend(values.clone());

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value as Json, json};
 
 use crate::Result;
-use crate::admin::access::{self, Access};
+use crate::admin::access;
 use crate::admin::store;
 use crate::entities::admin_log;
 use crate::web::page::Page;
@@ -20,13 +20,10 @@ pub async fn show(
     page: Page<'_>,
     Path((module, entity, id)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    let user = match access::staff(&page).await? {
-        Ok(user) => user,
+    let (panel, _) = match access::enter(&page, &module, &entity, "view").await? {
+        Ok(entered) => entered,
         Err(refused) => return Ok(refused),
     };
-    let panel = access::panel(&page, &module, &entity)?;
-    let access = Access::of(&page, user).await?;
-    access.require(panel, "view").await?;
     let model = panel.model();
     let key = store::key_value(model, &id)?;
     let entries = admin_log::Entity::find()

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value as Json, json};
 
 use crate::admin::AdminPanel;
-use crate::admin::access::{self, Access};
+use crate::admin::access;
 use crate::admin::query::{self, Count, Filter, ListQuery, Row, Seek};
 use crate::models::{ColumnInfo, ModelInfo};
 use crate::web::page::Page;
@@ -134,13 +134,10 @@ pub async fn show(
     Path((module, entity)): Path<(String, String)>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let user = match access::staff(&page).await? {
-        Ok(user) => user,
+    let (panel, access) = match access::enter(&page, &module, &entity, "view").await? {
+        Ok(entered) => entered,
         Err(refused) => return Ok(refused),
     };
-    let panel = access::panel(&page, &module, &entity)?;
-    let access = Access::of(&page, user).await?;
-    access.require(panel, "view").await?;
     let model = panel.model();
     let mut list = list_query(panel, &params)?;
     let params = Params(params);
