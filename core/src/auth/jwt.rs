@@ -169,12 +169,13 @@ pub async fn refresh(state: &AppState, token: &str) -> Result<Tokens> {
         .parse()
         .map_err(|_| unauthorized("the token is not valid"))?;
     let now = Utc::now().fixed_offset();
-    let txn = state.db().begin().await?;
     let family = token_family::Entity::find_by_id(claims.fam.clone())
-        .one(&txn)
+        .one(state.db())
         .await?
         .filter(|f| f.user_id == user_id && f.revoked_at.is_none() && f.expires_at > now)
         .ok_or_else(|| unauthorized("the refresh token has been revoked"))?;
+    // Spending the token and issuing the next pair happen together or not at all.
+    let txn = state.db().begin().await?;
     let spent = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
         .filter(refresh_token::Column::Jti.eq(claims.jti.as_str()))

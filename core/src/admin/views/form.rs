@@ -106,37 +106,24 @@ pub async fn add(
     check(&page, panel, &values, None, &mut errors).await?;
     check_relations(&page, panel, &form, &mut errors).await?;
     let children = inlines::parse(panel, &form, &mut errors)?;
+    // The form again, with the user's input, for every way this submission can fail.
+    let again = |errors: FieldErrors| {
+        let (page, form) = (&page, &form);
+        async move {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render(page, panel, None, form, &errors, None, status, true, None).await
+        }
+    };
     if !errors.is_empty() {
-        return render(
-            &page,
-            panel,
-            None,
-            &form,
-            &errors,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            true,
-            None,
-        )
-        .await;
+        return again(errors).await;
     }
     let txn = page.state.db().begin().await?;
     let id = match refused_by_database(store::insert(&txn, model, &values).await)? {
         Ok(id) => id,
         Err(message) => {
+            txn.rollback().await?;
             errors.add("", message);
-            return render(
-                &page,
-                panel,
-                None,
-                &form,
-                &errors,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                true,
-                None,
-            )
-            .await;
+            return again(errors).await;
         }
     };
     let repr = store::repr(panel, &values, &id);
@@ -148,18 +135,7 @@ pub async fn add(
     if let Err(message) = inlines::save(&txn, &access.user, panel, &id, children).await? {
         txn.rollback().await?;
         errors.add("", message);
-        return render(
-            &page,
-            panel,
-            None,
-            &form,
-            &errors,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            true,
-            None,
-        )
-        .await;
+        return again(errors).await;
     }
     store::audit(
         &txn,

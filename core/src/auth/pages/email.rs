@@ -101,9 +101,11 @@ pub async fn confirm(page: Page<'_>, Path(key): Path<String>) -> Result<Response
     let state = page.state;
     let txn = state.db().begin().await?;
     let Some(token) = tokens::consume(&txn, &key, Purpose::VerifyEmail).await? else {
+        txn.rollback().await?;
         return bad_link(&page, "confirmation").await;
     };
     let Some(account) = user::Entity::find_by_id(token.user_id).one(&txn).await? else {
+        txn.rollback().await?;
         return bad_link(&page, "confirmation").await;
     };
     let email = token.email.unwrap_or_else(|| account.email.clone());

@@ -156,6 +156,7 @@ pub async fn key_submit(
         .await?
         .is_none()
     {
+        txn.rollback().await?;
         return bad_link(&page, "password reset").await;
     }
     let account = users::set_password(&txn, state, account, &form.password1).await?;

@@ -82,6 +82,7 @@ pub async fn submit(
     let user = match users::insert(&txn, state, &new).await {
         Ok(user) => user,
         Err(crate::Error::Invalid(errors)) => {
+            txn.rollback().await?;
             return page
                 .render_form_status(
                     StatusCode::UNPROCESSABLE_ENTITY,
