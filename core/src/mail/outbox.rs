@@ -250,9 +250,10 @@ mod tests {
     }
 
     #[test]
-    fn mail_claim_tokens_fit_the_column_and_differ() {
-        let (a, b) = (claim_token().unwrap(), claim_token().unwrap());
+    fn mail_claim_tokens_fit_the_column_and_differ() -> crate::Result<()> {
+        let (a, b) = (claim_token()?, claim_token()?);
         assert_eq!(a.len(), 32);
         assert_ne!(a, b);
+        Ok(())
     }
 }
