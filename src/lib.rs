@@ -8,5 +8,5 @@ const DEFAULT_CONFIG: &str = include_str!("../config.toml");
 
 /// Bureau with every module it ships.
 pub fn app() -> bureau_core::App {
-    bureau_core::App::new(DEFAULT_CONFIG)
+    bureau_core::App::new(DEFAULT_CONFIG).module(bureau_tasks::Tasks)
 }

@@ -19,3 +19,4 @@ mod shutdown;
 mod smtp;
 mod superuser;
 mod support;
+mod tasks;

@@ -73,6 +73,7 @@ pub struct AdminPanel {
     validators: Vec<Validator>,
     display: Option<String>,
     on_add: Option<fn(&mut Map<String, Json>)>,
+    on_change: Option<fn(&mut Map<String, Json>)>,
     after_change: Option<ChangeHook>,
     read_only: bool,
     actions: Vec<AdminAction>,
@@ -150,6 +151,7 @@ impl AdminPanel {
             validators: Vec::new(),
             display: None,
             on_add: None,
+            on_change: None,
             after_change: None,
             read_only: false,
             actions: Vec::new(),
@@ -366,6 +368,18 @@ impl AdminPanel {
 
     pub fn is_read_only(&self) -> bool {
         self.read_only
+    }
+
+    /// Fills what a changed row needs beyond the form (an `updated_at`).
+    pub fn on_change(mut self, fill: fn(&mut Map<String, Json>)) -> Self {
+        self.on_change = Some(fill);
+        self
+    }
+
+    pub(crate) fn fill_changed(&self, row: &mut Map<String, Json>) {
+        if let Some(fill) = self.on_change {
+            fill(row);
+        }
     }
 
     pub(crate) fn fill_new(&self, row: &mut Map<String, Json>) {

@@ -204,7 +204,7 @@ pub async fn change(
     let id = store::key_value(model, &id)?;
     let form = form_map(panel, fields);
     let mut errors = FieldErrors::new();
-    let values = forms::parse(panel, &form, false, &mut errors);
+    let mut values = forms::parse(panel, &form, false, &mut errors);
     check(&page, panel, &values, Some(&id), &mut errors).await?;
     check_relations(&page, panel, &form, &mut errors).await?;
     let children = inlines::parse(panel, &form, &mut errors)?;
@@ -254,6 +254,13 @@ pub async fn change(
     if !errors.is_empty() {
         txn.rollback().await?;
         return again(errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    // Only a real change moves the columns the panel maintains (an `updated_at`).
+    if store::diff(&current, &values)
+        .as_object()
+        .is_some_and(|changed| !changed.is_empty())
+    {
+        panel.fill_changed(&mut values);
     }
     if let Err(message) = refused_by_database(store::update(&txn, model, &id, &values).await)? {
         txn.rollback().await?;

@@ -1,0 +1,3 @@
+//! The module's tables.
+
+pub mod task;
