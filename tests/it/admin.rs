@@ -26,6 +26,13 @@ async fn account(app: &TestApp, username: &str, staff: bool, superuser: bool) ->
         .unwrap()
 }
 
+/// Gives `user` a role of its own allowed `action` on `object`.
+async fn grant(app: &TestApp, user: &user::Model, role: &str, object: &str, action: &str) {
+    let (rbac, db) = (app.state().rbac(), app.state().db());
+    rbac.grant(db, role, object, action).await.unwrap();
+    rbac.assign(db, user.id, role).await.unwrap();
+}
+
 async fn logged_in(app: &TestApp, username: &str) -> Browser {
     let browser = Browser::new(app);
     let response = browser
@@ -113,13 +120,7 @@ async fn the_admin_is_for_logged_in_staff() {
 async fn staff_see_only_what_their_roles_allow() {
     let (app, _) = spawn().await;
     let clerk = account(&app, "clerk", true, false).await;
-    let rbac = app.state().rbac();
-    rbac.grant(app.state().db(), "clerk_role", "core.user", "view")
-        .await
-        .unwrap();
-    rbac.assign(app.state().db(), clerk.id, "clerk_role")
-        .await
-        .unwrap();
+    grant(&app, &clerk, "clerk_role", "core.user", "view").await;
     let browser = logged_in(&app, "clerk").await;
 
     let (status, dashboard) = browser.page("/admin/").await;
@@ -672,13 +673,7 @@ async fn an_edit_made_meanwhile_is_shown_not_overwritten() {
 async fn forbidden_and_forged_writes_change_nothing() {
     let (app, _) = spawn().await;
     let viewer = account(&app, "viewer", true, false).await;
-    let rbac = app.state().rbac();
-    rbac.grant(app.state().db(), "note_viewer", "probe.note", "view")
-        .await
-        .unwrap();
-    rbac.assign(app.state().db(), viewer.id, "note_viewer")
-        .await
-        .unwrap();
+    grant(&app, &viewer, "note_viewer", "probe.note", "view").await;
     notes(&app, &["Keep me"], true).await;
     let id = note::Entity::find()
         .one(app.state().db())

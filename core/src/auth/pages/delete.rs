@@ -1,15 +1,15 @@
 //! `/accounts/delete/`: a user deletes their own account after typing their password.
 
+use poem::Response;
 use poem::handler;
 use poem::http::StatusCode;
 use poem::web::Form;
-use poem::{IntoResponse, Response};
 use sea_orm::{
     ColumnTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, TransactionTrait,
 };
 use serde::Deserialize;
 
-use super::FormContext;
+use super::{FormContext, blank_form};
 use crate::auth::{session_auth, users};
 use crate::entities::user;
 use crate::web::flash::Level;
@@ -25,16 +25,7 @@ pub struct DeleteForm {
 
 #[handler]
 pub async fn show(page: Page<'_>) -> Result<Response> {
-    if page.user.is_none() {
-        return Ok(page.login_redirect());
-    }
-    Ok(page
-        .render_form(
-            "accounts/delete.html",
-            FormContext::new((), &FieldErrors::new()),
-        )
-        .await?
-        .into_response())
+    blank_form(&page, "accounts/delete.html", (), true).await
 }
 
 #[handler]

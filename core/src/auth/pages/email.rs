@@ -10,7 +10,7 @@ use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set, TransactionTr
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{FormContext, bad_link, send_verification};
+use super::{FormContext, bad_link, blank_form, send_verification};
 use crate::auth::tokens::{self, Purpose};
 use crate::auth::users;
 use crate::auth::validation::check_email;
@@ -28,16 +28,7 @@ pub struct EmailForm {
 
 #[handler]
 pub async fn show(page: Page<'_>) -> Result<Response> {
-    if page.user.is_none() {
-        return Ok(page.login_redirect());
-    }
-    Ok(page
-        .render_form(
-            "accounts/email.html",
-            FormContext::new(EmailForm::default(), &FieldErrors::new()),
-        )
-        .await?
-        .into_response())
+    blank_form(&page, "accounts/email.html", EmailForm::default(), true).await
 }
 
 #[handler]

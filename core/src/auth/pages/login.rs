@@ -7,7 +7,7 @@ use poem::{IntoResponse, Response};
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 
-use super::{FormContext, safe_next, send_verification};
+use super::{FormContext, blank_form, safe_next, send_verification};
 use crate::auth::session_auth;
 use crate::auth::users::{self, LoginFailure};
 use crate::web::ClientInfo;
@@ -35,6 +35,16 @@ struct Shown {
     next: String,
 }
 
+impl Shown {
+    /// What a submitted login form shows again (never the password).
+    fn of(form: &LoginForm) -> Self {
+        Self {
+            login: form.login.trim().to_owned(),
+            next: form.next.clone().unwrap_or_default(),
+        }
+    }
+}
+
 #[handler]
 pub async fn show(page: Page<'_>, Query(query): Query<Next>) -> Result<Response> {
     if page.user.is_some() {
@@ -44,13 +54,7 @@ pub async fn show(page: Page<'_>, Query(query): Query<Next>) -> Result<Response>
         login: String::new(),
         next: query.next.unwrap_or_default(),
     };
-    Ok(page
-        .render_form(
-            "accounts/login.html",
-            FormContext::new(shown, &FieldErrors::new()),
-        )
-        .await?
-        .into_response())
+    blank_form(&page, "accounts/login.html", shown, false).await
 }
 
 #[handler]
@@ -60,10 +64,7 @@ pub async fn submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
     let state = page.state;
-    let shown = Shown {
-        login: form.login.trim().to_owned(),
-        next: form.next.clone().unwrap_or_default(),
-    };
+    let shown = Shown::of(&form);
     let mut errors = FieldErrors::new();
     if shown.login.is_empty() {
         errors.add("login", "Enter your username or email address.");
@@ -133,13 +134,7 @@ pub async fn admin_show(page: Page<'_>, Query(query): Query<Next>) -> Result<Res
         login: String::new(),
         next: query.next.unwrap_or_default(),
     };
-    Ok(page
-        .render_form(
-            "admin/login.html",
-            FormContext::new(shown, &FieldErrors::new()),
-        )
-        .await?
-        .into_response())
+    blank_form(&page, "admin/login.html", shown, false).await
 }
 
 #[handler]
@@ -149,10 +144,7 @@ pub async fn admin_submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
     let state = page.state;
-    let shown = Shown {
-        login: form.login.trim().to_owned(),
-        next: form.next.clone().unwrap_or_default(),
-    };
+    let shown = Shown::of(&form);
     let mut errors = FieldErrors::new();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     match users::authenticate(state, &shown.login, &form.password, client.ip).await? {

@@ -78,6 +78,27 @@ impl<T: Serialize> FormContext<T> {
     }
 }
 
+/// A form page as first shown: no input, no errors. With `login_required`, an anonymous visitor
+/// is sent to log in first.
+async fn blank_form(
+    page: &crate::web::page::Page<'_>,
+    template: &str,
+    values: impl Serialize,
+    login_required: bool,
+) -> Result<poem::Response> {
+    use poem::IntoResponse;
+    if login_required && page.user.is_none() {
+        return Ok(page.login_redirect());
+    }
+    Ok(page
+        .render_form(
+            template,
+            FormContext::new(values, &crate::FieldErrors::new()),
+        )
+        .await?
+        .into_response())
+}
+
 /// The scheme and host links in mail point to: `auth.site_url`, or where the request came.
 fn site_url(state: &AppState, client: &ClientInfo) -> String {
     let configured = state.config().auth.site_url.trim_end_matches('/');

@@ -1,15 +1,15 @@
 //! `/accounts/password/change/`: a logged-in user changes their password. Other sessions end (the
 //! session checks a tag of the password hash); this one continues under a new id.
 
+use poem::Response;
 use poem::handler;
 use poem::http::StatusCode;
 use poem::web::Form;
-use poem::{IntoResponse, Response};
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::FormContext;
+use super::{FormContext, blank_form};
 use crate::auth::{session_auth, users};
 use crate::web::flash::Level;
 use crate::web::page::Page;
@@ -25,16 +25,7 @@ pub struct ChangeForm {
 
 #[handler]
 pub async fn show(page: Page<'_>) -> Result<Response> {
-    if page.user.is_none() {
-        return Ok(page.login_redirect());
-    }
-    Ok(page
-        .render_form(
-            "accounts/password_change.html",
-            FormContext::new((), &FieldErrors::new()),
-        )
-        .await?
-        .into_response())
+    blank_form(&page, "accounts/password_change.html", (), true).await
 }
 
 #[handler]

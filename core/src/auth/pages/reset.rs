@@ -10,7 +10,7 @@ use sea_orm::{EntityTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{FormContext, bad_link, site_url};
+use super::{FormContext, bad_link, blank_form, site_url};
 use crate::auth::lockout::{self, Keys};
 use crate::auth::tokens::{self, Purpose};
 use crate::auth::users;
@@ -36,13 +36,13 @@ pub struct NewPasswordForm {
 
 #[handler]
 pub async fn show(page: Page<'_>) -> Result<Response> {
-    Ok(page
-        .render_form(
-            "accounts/password_reset.html",
-            FormContext::new(ResetForm::default(), &FieldErrors::new()),
-        )
-        .await?
-        .into_response())
+    blank_form(
+        &page,
+        "accounts/password_reset.html",
+        ResetForm::default(),
+        false,
+    )
+    .await
 }
 
 #[handler]
