@@ -11,7 +11,7 @@ use crate::module::{AppBuilder, Module};
 use crate::web::page::Page;
 use crate::web::routing::get;
 use crate::web::{health, openapi, static_files};
-use crate::{AppState, Result, admin, auth, entities, mail, rbac};
+use crate::{AppState, Result, admin, api, auth, entities, mail, rbac};
 
 pub(crate) struct Core;
 
@@ -28,6 +28,7 @@ impl Module for Core {
             .route("/api/openapi.json", get(openapi::document_json))
             .route("/api/openapi.yaml", get(openapi::document_yaml))
             .api("/api/auth", auth::AuthApi)
+            .api("/api/health", api::health::HealthApi)
             .admin(
                 AdminPanel::of::<entities::user::Entity>()
                     .label("users")

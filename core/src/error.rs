@@ -31,6 +31,9 @@ pub enum Error {
     // What a single request can run into.
     #[error("not found")]
     NotFound,
+    /// A page of a list past its last page.
+    #[error("page {page} does not exist; the last page is {last}")]
+    NoSuchPage { page: u64, last: u64 },
     #[error("{0}")]
     BadRequest(String),
     /// Input that failed validation, field by field.
@@ -63,7 +66,7 @@ impl Error {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::NoSuchPage { .. } => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,

@@ -5,6 +5,7 @@
 //! composition root lists the modules on an [`App`] and calls [`App::run_cli`].
 
 mod admin;
+pub mod api;
 mod app;
 pub mod auth;
 mod builtin;
@@ -33,6 +34,7 @@ pub use config::{
     AppConfig, Backend, Config, ConfigSource, DatabaseConfig, DatabaseUrl, HostPattern, LogConfig,
     LogFormat, Profile, SecretKey, SecurityConfig, ServerConfig,
 };
+pub use db::icontains;
 pub use db::migrate::MigrationState;
 pub use error::{Error, FieldError, FieldErrors, Result};
 pub use models::{ColumnInfo, ForeignKeyInfo, ModelInfo, OnDelete};

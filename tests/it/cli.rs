@@ -306,7 +306,7 @@ async fn routes_lists_pages_and_api_operations_with_their_modules() {
     );
     assert!(line("/probe/notes/").ends_with("page probe"), "{routes}");
     assert!(
-        line("/api/probe/notes/count").ends_with("api  probe"),
+        line("/api/probe/notes/count/").ends_with("api  probe"),
         "{routes}"
     );
     assert!(line("/").ends_with("core"), "{routes}");

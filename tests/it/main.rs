@@ -20,3 +20,4 @@ mod smtp;
 mod superuser;
 mod support;
 mod tasks;
+mod tasks_api;

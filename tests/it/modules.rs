@@ -77,13 +77,13 @@ async fn module_api_is_served_and_in_the_combined_openapi_document() {
 
     assert_eq!(count, serde_json::json!({ "count": 0 }));
     assert_eq!(doc["info"]["title"], "Bureau API");
-    let operation = &doc["paths"]["/api/probe/notes/count"]["get"];
+    let operation = &doc["paths"]["/api/probe/notes/count/"]["get"];
     assert_eq!(operation["operationId"], "probe_note_count");
     assert_eq!(
         doc["components"]["schemas"]["NoteCount"]["properties"]["count"]["type"],
         "integer"
     );
-    assert!(yaml.contains("/api/probe/notes/count:"), "{yaml}");
+    assert!(yaml.contains("/api/probe/notes/count/:"), "{yaml}");
 }
 
 #[tokio::test]

@@ -8,13 +8,14 @@
 //! is cheap (see [`count`]).
 
 use sea_orm::sea_query::{
-    Alias, Asterisk, ColumnType, Condition, Expr, ExprTrait, Func, LikeExpr, NullOrdering, Order,
-    Query, SelectStatement,
+    Alias, Asterisk, ColumnType, Condition, Expr, ExprTrait, NullOrdering, Order, Query,
+    SelectStatement,
 };
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Map, Value as Json};
 
 use crate::Result;
+use crate::db::icontains;
 use crate::models::{ColumnInfo, ModelInfo, select_expr, to_expr, to_json};
 
 /// Past this many matching rows a list stops counting exactly and says "more than".
@@ -159,18 +160,9 @@ impl ListQuery {
             .split_whitespace()
             .take(10);
         for word in words {
-            let pattern = format!("%{}%", escape_like(&word.to_lowercase()));
             let mut any = Condition::any();
             for name in &self.search_columns {
-                let column = Expr::col(Alias::new(name));
-                // SQLite's LIKE already ignores case, and its lower() folds no more than LIKE
-                // does (ASCII), so lower() there would only slow a scan down — by half or more.
-                let text = if backend == DbBackend::Sqlite {
-                    column
-                } else {
-                    Func::lower(column).into()
-                };
-                any = any.add(text.like(LikeExpr::new(pattern.clone()).escape('\\')));
+                any = any.add(icontains(Expr::col(Alias::new(name)), word, backend));
             }
             all = all.add(any);
         }
@@ -331,12 +323,6 @@ fn column<'a>(model: &'a ModelInfo, name: &str) -> std::result::Result<&'a Colum
     model
         .column(name)
         .ok_or_else(|| format!("{} has no column {name}", model.key()))
-}
-
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 fn build(db: &impl ConnectionTrait, statement: &SelectStatement) -> Statement {

@@ -10,6 +10,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi, SecurityScheme};
 
 use super::users::{self, LoginFailure};
 use super::{current_user, jwt};
+use crate::api::Problems;
 use crate::entities::user;
 use crate::session::Session;
 use crate::web::ClientInfo;
@@ -68,6 +69,7 @@ async fn check_session(req: &Request, _cookie: ApiKey) -> poem::Result<user::Mod
 }
 
 #[derive(Object)]
+#[oai(deny_unknown_fields)]
 struct LoginRequest {
     /// Username or email address.
     #[oai(validator(min_length = 1, max_length = 254))]
@@ -77,6 +79,7 @@ struct LoginRequest {
 }
 
 #[derive(Object)]
+#[oai(deny_unknown_fields)]
 struct RefreshRequest {
     #[oai(validator(min_length = 1, max_length = 4096))]
     refresh_token: String,
@@ -134,7 +137,7 @@ impl AuthApi {
         state: Data<&AppState>,
         client: Data<&ClientInfo>,
         body: Json<LoginRequest>,
-    ) -> poem::Result<Json<TokenPair>> {
+    ) -> Result<Json<TokenPair>, Problems<401, 403, 429>> {
         let outcome =
             users::authenticate(&state, &body.username, &body.password, client.ip).await?;
         let user = match outcome {
@@ -162,7 +165,7 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         body: Json<RefreshRequest>,
-    ) -> poem::Result<Json<TokenPair>> {
+    ) -> Result<Json<TokenPair>, Problems<401>> {
         Ok(Json(
             jwt::refresh(&state, &body.refresh_token).await?.into(),
         ))
@@ -174,7 +177,7 @@ impl AuthApi {
         &self,
         state: Data<&AppState>,
         body: Json<RefreshRequest>,
-    ) -> poem::Result<LoggedOut> {
+    ) -> Result<LoggedOut, Problems<401>> {
         jwt::logout(&state, &body.refresh_token).await?;
         Ok(LoggedOut::Done)
     }

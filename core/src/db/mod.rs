@@ -1,6 +1,9 @@
 //! The database: one sea-orm pool for SQLite, PostgreSQL or MySQL/MariaDB, chosen by URL.
 
 pub(crate) mod migrate;
+mod search;
+
+pub use search::icontains;
 
 use std::time::Duration;
 

@@ -43,14 +43,19 @@ pub(crate) fn pages<E: Endpoint + 'static>(
                     Problem::new(status, headers, text, debug)
                 }
                 Ok(Err(error)) => {
-                    let status = error.status();
+                    let status = if error.is::<poem_openapi::error::ParsePathError>() {
+                        // `/api/tasks/abc/` names no object, as Django's URL converters see it.
+                        StatusCode::NOT_FOUND
+                    } else {
+                        error.status()
+                    };
                     if status.is_server_error() {
                         tracing::error!(%error, "request failed");
                     }
                     let (message, fields) = match error.downcast_ref::<Error>() {
                         Some(Error::Invalid(fields)) => (error.to_string(), Some(fields.clone())),
                         Some(ours) => (ours.to_string(), None),
-                        None => (error.to_string(), None),
+                        None => (error.to_string(), parameter_error(&error)),
                     };
                     let headers = error.into_response().headers().clone();
                     let mut problem = Problem::new(status, headers, message, debug);
@@ -75,6 +80,14 @@ pub(crate) fn pages<E: Endpoint + 'static>(
             Ok(problem.render(&state, api, request_id.as_deref()))
         }
     })
+}
+
+/// A query parameter poem-openapi could not parse, as the field error it is.
+fn parameter_error(error: &poem::Error) -> Option<FieldErrors> {
+    let error = error.downcast_ref::<poem_openapi::error::ParseParamError>()?;
+    let mut fields = FieldErrors::new();
+    fields.add(error.name, capitalised(&error.reason));
+    Some(fields)
 }
 
 /// Error responses that carry no body a person could read (poem's plain-text messages, or

@@ -4,13 +4,17 @@
 //! run time cannot become one `OpenApiService`. Each module's API is therefore served by its own
 //! service, nested at the module's prefix, and the documents those services generate (paths
 //! already carrying the prefix) are merged here into `/api/openapi.json`.
+//!
+//! API paths end with a slash, as Django REST framework's do (`/api/tasks/{id}/`). poem-openapi
+//! drops trailing slashes from the paths it routes and documents, so the document gets them back
+//! here and requests have theirs removed before routing; both spellings reach the operation.
 
 use std::collections::BTreeMap;
 
 use poem::endpoint::BoxEndpoint;
-use poem::http::Method;
+use poem::http::{Method, Uri};
 use poem::web::Data;
-use poem::{EndpointExt, IntoEndpoint, Response, handler};
+use poem::{EndpointExt, IntoEndpoint, Request, Response, handler};
 use poem_openapi::{OpenApi, OpenApiService};
 use serde_json::{Map, Value, json};
 
@@ -42,7 +46,7 @@ impl ApiService {
         let mut operation_ids = Vec::new();
         for path in T::meta().into_iter().flat_map(|api| api.paths) {
             for operation in &path.operations {
-                let full = format!("{prefix}{}", path.path);
+                let full = slashed(&format!("{prefix}{}", path.path));
                 if operations.contains(&(operation.method.clone(), full.clone())) {
                     return Err(format!(
                         "API operation {} {full} is declared twice",
@@ -59,14 +63,24 @@ impl ApiService {
             }
         }
         let service = OpenApiService::new(api, "", "").url_prefix(prefix);
-        let spec = serde_json::from_str(&service.spec())
+        let mut spec = serde_json::from_str(&service.spec())
             .map_err(|e| format!("the OpenAPI document of the API at {prefix} is not JSON: {e}"))?;
+        crate::api::document_problems(&mut spec);
+        if let Some(paths) = spec["paths"].as_object_mut() {
+            *paths = std::mem::take(paths)
+                .into_iter()
+                .map(|(path, item)| (slashed(&path), item))
+                .collect();
+        }
         Ok(Self {
             module,
             prefix: prefix.to_owned(),
             operations,
             spec,
-            endpoint: service.into_endpoint().boxed(),
+            endpoint: service
+                .into_endpoint()
+                .before(|req| async move { Ok(without_trailing_slash(req)) })
+                .boxed(),
         })
     }
 
@@ -85,6 +99,33 @@ impl ApiService {
             })
             .collect()
     }
+}
+
+fn slashed(path: &str) -> String {
+    if path.ends_with('/') {
+        path.to_owned()
+    } else {
+        format!("{path}/")
+    }
+}
+
+/// The request as poem-openapi routes it: `/7/` becomes `/7`. The original URI (which links
+/// and `Location` headers are built from) keeps its slash.
+fn without_trailing_slash(mut req: Request) -> Request {
+    let uri = req.uri();
+    let path = uri.path();
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
+        let rebuilt = match uri.query() {
+            Some(query) => format!("{trimmed}?{query}"),
+            None => trimmed.to_owned(),
+        };
+        if let Ok(rebuilt) = rebuilt.parse::<Uri>() {
+            *req.uri_mut() = rebuilt;
+        }
+    }
+    req
 }
 
 /// Merges the services' documents. Two modules may share a schema name only with an identical

@@ -1,8 +1,10 @@
 //! Tasks: user-owned to-do items, managed by their owners through the API and by staff in the
 //! admin. The module registers its table, its admin panel and its default permissions with core.
 
+mod api;
 pub mod entities;
 mod migrations;
+mod validation;
 
 use bureau_core::{AdminPanel, AppBuilder, Module, Policy};
 
@@ -21,6 +23,7 @@ impl Module for Tasks {
 
     fn build(&self, app: &mut AppBuilder) {
         app.migrations(migrations::all)
+            .api("/api/tasks", api::TasksApi)
             .admin(
                 AdminPanel::of::<task::Entity>()
                     .label("tasks")
