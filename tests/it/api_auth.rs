@@ -309,3 +309,33 @@ async fn a_login_upgrades_a_hash_made_with_an_older_cost() {
         .password;
     assert_eq!(again, after);
 }
+
+#[tokio::test]
+async fn an_overlong_login_is_refused_and_counted_without_error() {
+    let (app, _) = spawn_with(|s| s.var("BUREAU_AUTH__LOCKOUT_ACCOUNT_FAILURES", "2")).await;
+    let long = "0".repeat(254);
+    let statuses = [
+        post(
+            &app,
+            "/api/auth/login/",
+            json!({"username": long, "password": "x"}),
+        )
+        .await
+        .0,
+        post(
+            &app,
+            "/api/auth/login/",
+            json!({"username": long, "password": "x"}),
+        )
+        .await
+        .0,
+        post(
+            &app,
+            "/api/auth/login/",
+            json!({"username": long, "password": "x"}),
+        )
+        .await
+        .0,
+    ];
+    assert_eq!(statuses, [401, 401, 429]);
+}

@@ -7,8 +7,12 @@ use sea_orm::{
 };
 
 use crate::config::AuthConfig;
+use sha2::Digest;
+
 use crate::entities::login_failure;
 use crate::{Error, Result};
+
+const MAX_READABLE_LOGIN: usize = 160;
 
 /// The keys one login attempt counts against.
 pub struct Keys {
@@ -18,6 +22,15 @@ pub struct Keys {
 
 impl Keys {
     pub fn new(account: String, ip: Option<std::net::IpAddr>) -> Self {
+        // The key column holds 190 characters; a longer login (no account has one, but anyone
+        // can type one) is counted under its digest.
+        let account = if account.len() > MAX_READABLE_LOGIN {
+            let digest = sha2::Sha256::digest(account.as_bytes());
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            format!("sha256:{hex}")
+        } else {
+            account
+        };
         Self {
             account: format!("account:{account}"),
             ip: ip.map(|ip| format!("ip:{ip}")),

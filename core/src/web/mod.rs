@@ -5,6 +5,7 @@
 //! included) → `hosts` (allowed Host) → `body_limit` → `session` (load; save and set the cookie
 //! after) → `csrf` (unsafe methods) → the router.
 
+mod api_endpoint;
 pub(crate) mod assets;
 mod body_limit;
 mod compression;

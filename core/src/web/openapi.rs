@@ -6,15 +6,15 @@
 //! already carrying the prefix) are merged here into `/api/openapi.json`.
 //!
 //! API paths end with a slash, as Django REST framework's do (`/api/tasks/{id}/`). poem-openapi
-//! drops trailing slashes from the paths it routes and documents, so the document gets them back
-//! here and requests have theirs removed before routing; both spellings reach the operation.
+//! drops trailing slashes from the paths it documents, so the document gets them back here (and
+//! `api_endpoint` removes them from requests before poem-openapi routes them).
 
 use std::collections::BTreeMap;
 
 use poem::endpoint::BoxEndpoint;
-use poem::http::{Method, Uri};
+use poem::http::Method;
 use poem::web::Data;
-use poem::{EndpointExt, IntoEndpoint, Request, Response, handler};
+use poem::{Response, handler};
 use poem_openapi::{OpenApi, OpenApiService};
 use serde_json::{Map, Value, json};
 
@@ -75,12 +75,9 @@ impl ApiService {
         Ok(Self {
             module,
             prefix: prefix.to_owned(),
+            endpoint: super::api_endpoint::wrap(service, operations.clone()),
             operations,
             spec,
-            endpoint: service
-                .into_endpoint()
-                .before(|req| async move { Ok(without_trailing_slash(req)) })
-                .boxed(),
         })
     }
 
@@ -107,25 +104,6 @@ fn slashed(path: &str) -> String {
     } else {
         format!("{path}/")
     }
-}
-
-/// The request as poem-openapi routes it: `/7/` becomes `/7`. The original URI (which links
-/// and `Location` headers are built from) keeps its slash.
-fn without_trailing_slash(mut req: Request) -> Request {
-    let uri = req.uri();
-    let path = uri.path();
-    if path.len() > 1 && path.ends_with('/') {
-        let trimmed = path.trim_end_matches('/');
-        let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
-        let rebuilt = match uri.query() {
-            Some(query) => format!("{trimmed}?{query}"),
-            None => trimmed.to_owned(),
-        };
-        if let Ok(rebuilt) = rebuilt.parse::<Uri>() {
-            *req.uri_mut() = rebuilt;
-        }
-    }
-    req
 }
 
 /// Merges the services' documents. Two modules may share a schema name only with an identical

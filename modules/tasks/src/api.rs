@@ -228,11 +228,11 @@ impl TasksApi {
         auth: ApiAuth,
         req: &Request,
         /// Page number, from 1. A page past the last is not found (404).
-        #[oai(validator(minimum(value = "1")))]
-        page: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "2147483647")))]
+        page: Query<Option<u32>>,
         /// Tasks per page, default 20; values above 100 are lowered to 100.
-        #[oai(validator(minimum(value = "1")))]
-        page_size: Query<Option<u64>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "2147483647")))]
+        page_size: Query<Option<u32>>,
         /// Sort field, `-` for descending. Default `-created_at`.
         ordering: Query<Option<Ordering>>,
         /// Only tasks with this status.
@@ -254,7 +254,7 @@ impl TasksApi {
             let title = Expr::col((task::Entity, task::Column::Title));
             query = query.filter(icontains(title, text, db.get_database_backend()));
         }
-        let pagination = Pagination::new(page.0, page_size.0);
+        let pagination = Pagination::new(page.0.map(u64::from), page_size.0.map(u64::from));
         let count = count(db, query.clone()).await?;
         let links = pagination.links(req, count)?;
         let (column, order) = ordering

@@ -24,6 +24,8 @@ impl Module for Tasks {
     fn build(&self, app: &mut AppBuilder) {
         app.migrations(migrations::all)
             .api("/api/tasks", api::TasksApi)
+            // Demo users ann and bob (password `demo-password`) with a few tasks each.
+            .fixture("demo", include_str!("../../../fixtures/tasks_demo.json"))
             .admin(
                 AdminPanel::of::<task::Entity>()
                     .label("tasks")
