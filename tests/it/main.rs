@@ -9,6 +9,7 @@ mod chromium;
 mod cli;
 mod config;
 mod conflicts;
+mod cors;
 mod http;
 mod mail;
 mod modules;
