@@ -298,10 +298,12 @@ async fn cors_leaves_pages_alone() {
     let (app, _) = spawn().await;
 
     let page = get_from(&app, "/accounts/login/", LISTED).await;
+    let docs = get_from(&app, "/api/docs", LISTED).await;
     let page_preflight = preflight(&app, "/accounts/login/", LISTED, "POST", "").await;
 
     assert_eq!(page.status(), 200);
-    for response in [&page, &page_preflight] {
+    assert_eq!(docs.status(), 200);
+    for response in [&page, &docs, &page_preflight] {
         assert!(
             cors_headers(response.headers()).is_empty(),
             "{:?}",

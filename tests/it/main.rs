@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod api_auth;
+mod api_docs;
 mod browser;
 mod chromium;
 mod cli;

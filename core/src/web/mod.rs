@@ -6,6 +6,7 @@
 //! `cors::preflight` (answers API preflights) → `body_limit` → `session` (load; save and set the
 //! cookie after) → `csrf` (unsafe methods) → the router.
 
+pub(crate) mod api_docs;
 pub(crate) mod assets;
 mod body_limit;
 mod compression;
@@ -29,6 +30,7 @@ pub(crate) mod templates;
 pub use request::ClientInfo;
 
 /// Paths whose errors are answered as problem+json rather than HTML pages, and that CORS covers.
+/// The API's documentation is a page for people, so it is not one of them.
 pub(crate) fn is_api_path(path: &str) -> bool {
-    path == "/api" || path.starts_with("/api/")
+    (path == "/api" || path.starts_with("/api/")) && !api_docs::is_docs_path(path)
 }
