@@ -10,7 +10,7 @@ use crate::admin::AdminPanel;
 use crate::module::{AppBuilder, Module};
 use crate::web::page::Page;
 use crate::web::routing::get;
-use crate::web::{health, openapi, static_files};
+use crate::web::{api_docs, health, openapi, static_files};
 use crate::{AppState, Result, admin, api, auth, entities, mail, rbac};
 
 pub(crate) struct Core;
@@ -27,6 +27,8 @@ impl Module for Core {
             .route("/static/*path", get(static_files::serve))
             .route("/api/openapi.json", get(openapi::document_json))
             .route("/api/openapi.yaml", get(openapi::document_yaml))
+            .route(api_docs::PATH, get(api_docs::page))
+            .route("/api/docs/", get(api_docs::slash))
             .api("/api/auth", auth::AuthApi)
             .api("/api/health", api::health::HealthApi)
             .admin(

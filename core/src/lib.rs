@@ -31,8 +31,9 @@ pub mod testing;
 pub use admin::{AdminAction, AdminPanel};
 pub use app::{App, Server, shutdown_signal};
 pub use config::{
-    AppConfig, Backend, Config, ConfigSource, DatabaseConfig, DatabaseUrl, HostPattern, LogConfig,
-    LogFormat, Profile, SecretKey, SecurityConfig, ServerConfig,
+    AllowedOrigins, AppConfig, Backend, Config, ConfigSource, CorsConfig, DatabaseConfig,
+    DatabaseUrl, HostPattern, LogConfig, LogFormat, Origin, Profile, SecretKey, SecurityConfig,
+    ServerConfig,
 };
 pub use db::icontains;
 pub use db::migrate::MigrationState;

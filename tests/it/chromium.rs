@@ -71,3 +71,26 @@ async fn account_pages_work_on_a_phone_in_chromium() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn api_docs_render_in_chromium_and_try_it_out_uses_the_session() {
+    let (app, _) = spawn().await;
+    let new = NewUser {
+        username: "integrator".to_owned(),
+        email: "integrator@example.com".to_owned(),
+        password: "long quiet river 42".to_owned(),
+        email_verified: true,
+        ..Default::default()
+    };
+    users::create(app.state().db(), app.state(), &new)
+        .await
+        .unwrap();
+    let shots = concat!(env!("CARGO_TARGET_TMPDIR"), "/screenshots/api-docs").to_owned();
+
+    run(
+        "api_docs.py",
+        &app,
+        vec![new.username.clone(), new.password.clone(), shots],
+    )
+    .await;
+}

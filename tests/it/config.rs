@@ -203,6 +203,7 @@ fn production_starts_with_everything_set() {
         .var("BUREAU_APP__DEBUG", "false")
         .var("BUREAU_APP__LOAD_DEMO_FIXTURES", "false")
         .var("BUREAU_SERVER__ALLOWED_HOSTS", "example.com,.example.org")
+        .var("BUREAU_CORS__ALLOWED_ORIGINS", "https://app.example.com")
         .var(
             "BUREAU_SECURITY__SECRET_KEY",
             "Zq3x9Lw2Vb7Nc4Mk8Jh1Gf6Dd5Ss0Aa_-+",

@@ -4,12 +4,14 @@
 mod accounts;
 mod admin;
 mod api_auth;
+mod api_docs;
 mod browser;
 mod chromium;
 mod cli;
 mod config;
 mod conflicts;
 mod contract;
+mod cors;
 mod http;
 mod mail;
 mod modules;

@@ -107,6 +107,7 @@ async fn production_cookies_are_secure() {
         s.var("BUREAU_APP__PROFILE", "production")
             .var("BUREAU_APP__DEBUG", "false")
             .var("BUREAU_SERVER__ALLOWED_HOSTS", "127.0.0.1")
+            .var("BUREAU_CORS__ALLOWED_ORIGINS", "")
             .var(
                 "BUREAU_SECURITY__SECRET_KEY",
                 "a-production-secret-key-with-enough-entropy-0123456789",

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 
-use super::{Config, SecretKey};
+use super::{AllowedOrigins, Config, SecretKey};
 use crate::{Error, Result};
 
 const MIN_SECRET_LEN: usize = 32;
@@ -66,6 +66,23 @@ pub(super) fn check(config: &Config) -> Result<()> {
                  minimum for argon2id ({OWASP_MEMORY_KIB} KiB, {OWASP_ITERATIONS} iterations)",
                 auth.password_memory_kib, auth.password_iterations
             ));
+        }
+        if let AllowedOrigins::List(origins) = &config.cors.allowed_origins {
+            let local: Vec<&str> = origins
+                .iter()
+                .filter(|origin| origin.is_loopback())
+                .map(|origin| origin.as_str())
+                .collect();
+            // A listed origin reads the API with the visitor's cookies; on a visitor's machine
+            // any program can serve a page on localhost.
+            if !local.is_empty() {
+                problems.push(format!(
+                    "cors.allowed_origins lists local development origins ({}); set \
+                     BUREAU_CORS__ALLOWED_ORIGINS to the front ends that may call the API, \
+                     e.g. https://app.example.com, or to an empty value for none",
+                    local.join(", ")
+                ));
+            }
         }
         if config.app.load_demo_fixtures {
             problems.push(

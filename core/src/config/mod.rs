@@ -17,7 +17,9 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use load::{ConfigSection, ConfigSource};
-pub use values::{Backend, DatabaseUrl, HostPattern, LogFilter, SecretKey, list};
+pub use values::{
+    AllowedOrigins, Backend, DatabaseUrl, HostPattern, LogFilter, Origin, SecretKey, list,
+};
 
 use crate::{Error, Result};
 
@@ -32,6 +34,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub session: SessionConfig,
     pub mail: MailConfig,
+    pub cors: CorsConfig,
     modules: Arc<HashMap<&'static str, load::SectionValue>>,
     /// Where the values came from, most general first ("built-in defaults", "config.toml", ...).
     pub sources: Vec<String>,
@@ -178,6 +181,15 @@ pub struct MailConfig {
     pub poll_interval_ms: u64,
     pub max_attempts: i32,
     pub retry_base_secs: i64,
+}
+
+/// Which other web origins may call the API from their pages (`web::cors`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorsConfig {
+    #[serde(deserialize_with = "values::allowed_origins")]
+    pub allowed_origins: AllowedOrigins,
+    pub max_age_secs: u64,
 }
 
 impl MailConfig {

@@ -145,6 +145,149 @@ impl FromStr for HostPattern {
     }
 }
 
+/// `cors.allowed_origins`: which web origins may read the API's responses from their pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowedOrigins {
+    /// `*`: any origin, but never with credentials (cookies) — browsers refuse that combination,
+    /// and it would let every site act as the visitor.
+    Any,
+    /// These origins exactly, with credentials.
+    List(Vec<Origin>),
+}
+
+impl AllowedOrigins {
+    /// Whether a request's `Origin` header value is allowed.
+    pub fn allows(&self, origin: &str) -> bool {
+        match self {
+            Self::Any => true,
+            Self::List(origins) => origins.iter().any(|o| o.0.eq_ignore_ascii_case(origin)),
+        }
+    }
+}
+
+/// A web origin as browsers send it in the `Origin` header: `scheme://host[:port]`, lowercase,
+/// without a path, and without the scheme's default port (browsers leave it out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin(String);
+
+impl Origin {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the host is this machine: fine while developing, wrong for a public site.
+    pub fn is_loopback(&self) -> bool {
+        let authority = self.0.split_once("://").map_or("", |(_, rest)| rest);
+        let host = if authority.starts_with('[') {
+            authority.split_inclusive(']').next()
+        } else {
+            authority.split(':').next()
+        }
+        .unwrap_or_default();
+        host == "localhost"
+            || host.ends_with(".localhost")
+            || host == "[::1]"
+            || host.starts_with("127.")
+    }
+}
+
+impl FromStr for Origin {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let bad = |what: &str| {
+            format!(
+                "expected an origin, scheme://host[:port] {what}(e.g. https://app.example.com or \
+                 http://localhost:3000), found {s:?}"
+            )
+        };
+        let Some((scheme, rest)) = s.split_once("://") else {
+            return Err(bad(""));
+        };
+        let scheme = scheme.to_ascii_lowercase();
+        let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        if !scheme_ok {
+            return Err(bad(""));
+        }
+        if rest.contains(['/', '?', '#']) {
+            return Err(bad("without a path or trailing slash "));
+        }
+        let rest = rest.to_ascii_lowercase();
+        let (host, port) = if rest.starts_with('[') {
+            let end = rest.find(']').ok_or_else(|| bad(""))?;
+            let (host, after) = rest.split_at(end + 1);
+            match after.strip_prefix(':') {
+                Some(port) => (host, Some(port)),
+                None if after.is_empty() => (host, None),
+                None => return Err(bad("")),
+            }
+        } else {
+            match rest.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (rest.as_str(), None),
+            }
+        };
+        let host_ok = if let Some(v6) = host.strip_prefix('[') {
+            let v6 = v6.trim_end_matches(']');
+            !v6.is_empty()
+                && v6
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        } else {
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        };
+        if !host_ok {
+            return Err(bad(""));
+        }
+        let port = match port {
+            None => None,
+            Some(port) => match port.parse::<u16>() {
+                Ok(n) if n > 0 && port.chars().all(|c| c.is_ascii_digit()) => Some(n),
+                _ => return Err(bad("with a port from 1 to 65535 ")),
+            },
+        };
+        // Browsers leave the default port out of `Origin`; so must we, or nothing would match.
+        let port = port.filter(|&n| !matches!((scheme.as_str(), n), ("http", 80) | ("https", 443)));
+        Ok(Self(match port {
+            Some(port) => format!("{scheme}://{host}:{port}"),
+            None => format!("{scheme}://{host}"),
+        }))
+    }
+}
+
+/// `cors.allowed_origins`: a list of origins (a TOML array or one comma-separated string), or `*`
+/// alone.
+pub(super) fn allowed_origins<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<AllowedOrigins, D::Error> {
+    let entries: Vec<String> = list(deserializer)?;
+    if entries.iter().any(|entry| entry.trim() == "*") {
+        return if entries.len() == 1 {
+            Ok(AllowedOrigins::Any)
+        } else {
+            Err(de::Error::custom(
+                "\"*\" allows every origin and must be the only entry",
+            ))
+        };
+    }
+    entries
+        .iter()
+        .map(|entry| {
+            entry
+                .parse::<Origin>()
+                .map_err(|e| de::Error::custom(format!("{entry:?}: {e}")))
+        })
+        .collect::<Result<_, _>>()
+        .map(AllowedOrigins::List)
+}
+
 /// A `tracing` filter such as `info` or `info,bureau_core=debug`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(try_from = "String")]
@@ -262,6 +405,49 @@ mod tests {
         assert!("https://example.com".parse::<HostPattern>().is_err());
         assert!("example.com:8000".parse::<HostPattern>().is_err());
         assert!("[::1]".parse::<HostPattern>().unwrap().matches("[::1]"));
+    }
+
+    #[test]
+    fn origins_are_scheme_host_and_port_as_browsers_send_them() {
+        let parse = |s: &str| s.parse::<Origin>().map(|o| o.as_str().to_owned());
+        assert_eq!(
+            parse("HTTPS://App.Example.com").unwrap(),
+            "https://app.example.com"
+        );
+        assert_eq!(
+            parse("https://example.com:443").unwrap(),
+            "https://example.com"
+        );
+        assert_eq!(
+            parse("http://localhost:3000").unwrap(),
+            "http://localhost:3000"
+        );
+        assert_eq!(parse("http://[::1]:5173").unwrap(), "http://[::1]:5173");
+        for bad in [
+            "example.com",
+            "https://example.com/",
+            "https://example.com/app",
+            "https://example.com:0",
+            "https://example.com:99999",
+            "https://exa mple.com",
+            "https://",
+            "*.example.com",
+        ] {
+            assert!(parse(bad).is_err(), "{bad} was accepted");
+        }
+        assert!(
+            "http://127.0.0.1:3000"
+                .parse::<Origin>()
+                .unwrap()
+                .is_loopback()
+        );
+        assert!("http://[::1]".parse::<Origin>().unwrap().is_loopback());
+        assert!(
+            !"https://localhost.example.com"
+                .parse::<Origin>()
+                .unwrap()
+                .is_loopback()
+        );
     }
 
     #[test]

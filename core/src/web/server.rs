@@ -7,7 +7,7 @@ use poem::endpoint::BoxEndpoint;
 use poem::listener::{Acceptor, TcpAcceptor};
 use poem::{EndpointExt, Route, RouteMethod};
 
-use super::{body_limit, compression, csrf, errors, headers, hosts, queries, request};
+use super::{body_limit, compression, cors, csrf, errors, headers, hosts, queries, request};
 use crate::registry::Endpoints;
 use crate::session;
 use crate::{AppState, Error, Result};
@@ -35,8 +35,10 @@ pub(crate) fn endpoint(state: &AppState, endpoints: Endpoints) -> Result<BoxEndp
     let app = csrf::check(app);
     let app = session::middleware(app, state.clone());
     let app = body_limit::limit(app, config.server.max_body_bytes);
+    let app = cors::preflight(app, config.cors.clone(), config.app.debug);
     let app = hosts::check(app, config.server.allowed_hosts.clone(), config.app.debug);
     let app = errors::pages(app, state.clone());
+    let app = cors::headers(app, config.cors.clone());
     let app = if config.server.compression {
         compression::gzip(app).boxed()
     } else {
