@@ -11,8 +11,7 @@
 # PORT=18765. Every step is bounded in time; the whole run takes about
 # backends x urls x (WARMUP + RUNS x DURATION) seconds plus the seeding (about a minute each).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$PWD
+source "$(dirname "$0")/lib.sh"
 
 BACKENDS=${BACKENDS:-"sqlite postgres"}
 ROWS=${ROWS:-1000000}
@@ -20,61 +19,15 @@ RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-4}
 WARMUP=${WARMUP:-2}
-PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
-PORT=${PORT:-18765}
 UPDATE_DOCS=false
 [ "${1:-}" = "--update-docs" ] && UPDATE_DOCS=true
 
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="$CARGO_TARGET_DIR/release/bureau"
-OUT_DIR="$CARGO_TARGET_DIR/bench"
 RESULTS="$OUT_DIR/admin_list.md"
 PASSWORD="Tq7-$RANDOM-vX9-$RANDOM-load"
-BASE="http://127.0.0.1:$PORT"
+BENCH_ENV=(BUREAU_SUPERUSER_PASSWORD="$PASSWORD")
 LIST="/admin/core/admin_log/"
 
-say() { printf '== %s\n' "$*" >&2; }
-fail() { printf 'bench: %s\n' "$*" >&2; exit 1; }
-
-# --- tools -------------------------------------------------------------------------------------
-command -v curl >/dev/null || fail "curl is missing"
-command -v python3 >/dev/null || fail "python3 is missing (it reads the load tool's JSON)"
-if ! command -v oha >/dev/null; then
-  say "installing oha (cargo install oha --locked)"
-  timeout 1800 cargo install oha --locked >&2 || fail "cannot install oha"
-fi
-OHA=$(command -v oha)
-
-say "release build"
-timeout 3600 cargo build --release --quiet >&2
-mkdir -p "$OUT_DIR"
-
-# --- one backend at a time ---------------------------------------------------------------------
-WORK=""
-SERVER=""
-PG_DB=""
-cleanup() {
-  if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
-  SERVER=""
-  if [ -n "$PG_DB" ]; then
-    timeout 60 psql -q "$PG_URL/postgres" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
-  fi
-  PG_DB=""
-  if [ -n "$WORK" ]; then rm -rf "$WORK"; fi
-  WORK=""
-}
-trap cleanup EXIT
-# Stopped (Ctrl-C, or `timeout` around this script): still stop the server and drop the database.
-trap 'exit 130' INT TERM
-
-# The server and the CLI run in the work directory (no config.toml there: the compiled-in
-# defaults), configured by environment only. `bureau <seconds> <command...>`.
-bureau() {
-  local limit=$1; shift
-  (cd "$WORK" && env BUREAU_DATABASE__URL="$DB_URL" BUREAU_SERVER__ADDR="127.0.0.1:$PORT" \
-      BUREAU_APP__LOAD_DEMO_FIXTURES=false BUREAU_APP__DATA_DIR="$WORK/data" \
-      BUREAU_SUPERUSER_PASSWORD="$PASSWORD" timeout "$limit" "$BIN" "$@")
-}
+bench_tools
 
 # The audit log, like a busy site's over two years: a row every minute on average (two share each
 # timestamp), ending now; 50 staff users; actions change 60 %, add 25 %, delete 10 %, refund 5 %;
@@ -169,57 +122,18 @@ print("%s; %s; %d rows shown" % (
     rows))'
 }
 
-# Median (ms) / p99 (ms) / requests per second of one run, and any answer other than 200.
-measure_once() {
-  # -w: requests still running at the deadline finish (and count) rather than being cut off.
-  timeout $((DURATION + 60)) "$OHA" --no-tui --output-format json -w -z "${1}s" -c "$CONNECTIONS" \
-    -H "Cookie: bureau_session=$COOKIE" "$BASE$2" | python3 -c '
-import json, sys
-r = json.load(sys.stdin)
-codes = {k: v for k, v in r.get("statusCodeDistribution", {}).items() if k != "200"}
-errors = r.get("errorDistribution", {})
-p = r["latencyPercentiles"]
-print("%.2f %.2f %.1f %s" % (p["p50"] * 1000, p["p99"] * 1000, r["summary"]["requestsPerSec"],
-      "ok" if not codes and not errors else ("bad:" + json.dumps([codes, errors]).replace(" ", ""))))'
-}
-
-median() { python3 -c 'import statistics, sys; print("%.1f" % statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
-
 bench_backend() {
   local backend=$1
-  WORK=$(mktemp -d /tmp/bureau-bench.XXXXXX)
-  mkdir -p "$WORK/data"
-  case $backend in
-    sqlite) DB_URL="sqlite://$WORK/bench.db" ;;
-    postgres)
-      PG_DB="bureau_bench_$$"
-      timeout 60 psql -q "$PG_URL/postgres" -c "CREATE DATABASE $PG_DB" >/dev/null
-      DB_URL="$PG_URL/$PG_DB" ;;
-    *) fail "unknown backend $backend (sqlite or postgres)" ;;
-  esac
+  new_database "$backend"
   say "$backend: migrate, superuser"
-  bureau 300 migrate up >>"$WORK/cli.log" 2>&1 || { cat "$WORK/cli.log" >&2; fail "migrate up failed"; }
+  migrate
   bureau 120 createsuperuser --no-input --username bench --email bench@example.com \
     >>"$WORK/cli.log" 2>&1 || { cat "$WORK/cli.log" >&2; fail "createsuperuser failed"; }
   say "$backend: seeding $ROWS rows"
   local started=$SECONDS
   "seed_$backend"
   say "$backend: seeded in $((SECONDS - started)) s"
-  # The database as the binary sees it (SQLite is bundled into it, whatever the CLI's version).
-  # (`check` cuts PostgreSQL's version inside its parenthesis; drop the unclosed part.)
-  { bureau 60 check 2>/dev/null || true; } | sed -n 's/^database *ok (\(.*\) at .*/\1/p' \
-    | sed 's/ ([^)]*$//' | head -n1 >>"$OUT_DIR/versions"
-
-  (cd "$WORK" && exec env BUREAU_DATABASE__URL="$DB_URL" BUREAU_SERVER__ADDR="127.0.0.1:$PORT" \
-      BUREAU_APP__LOAD_DEMO_FIXTURES=false BUREAU_APP__DATA_DIR="$WORK/data" \
-      "$BIN" serve) >"$WORK/server.log" 2>&1 &
-  SERVER=$!
-  local waited=0
-  until curl -sf "$BASE/readyz" >/dev/null 2>&1; do
-    sleep 0.2; waited=$((waited + 1))
-    [ $waited -lt 150 ] || { tail -n 20 "$WORK/server.log" >&2; fail "the server did not become ready"; }
-    kill -0 "$SERVER" 2>/dev/null || { tail -n 20 "$WORK/server.log" >&2; fail "the server stopped"; }
-  done
+  start_server
   login
 
   local since; since=$(date -u -d '30 days ago' +%Y-%m-%d)
@@ -262,9 +176,10 @@ bench_backend() {
     local url=${urls[$i]} what notes="" run
     local -a p50s=() p99s=() rpss=()
     what=$(describe "$url")
-    measure_once "$WARMUP" "$url" >/dev/null
+    local cookie=(-H "Cookie: bureau_session=$COOKIE")
+    measure_once "$WARMUP" "$CONNECTIONS" 200 "$url" "${cookie[@]}" >/dev/null
     for run in $(seq "$RUNS"); do
-      read -r p50 p99 rps status < <(measure_once "$DURATION" "$url")
+      read -r p50 p99 rps status < <(measure_once "$DURATION" "$CONNECTIONS" 200 "$url" "${cookie[@]}")
       p50s+=("$p50"); p99s+=("$p99"); rpss+=("$rps")
       [ "$status" = ok ] || notes="$notes $status"
     done
@@ -278,23 +193,12 @@ bench_backend() {
 }
 
 rm -f "$RESULTS.rows" "$OUT_DIR/versions"
-# The machine may be shared: say how busy it was.
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for backend in $BACKENDS; do
   bench_backend "$backend"
 done
 
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
-cores=$(nproc)
-ram=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
-databases=$(paste -sd, "$OUT_DIR/versions" | sed 's/,/, /g')
-rm -f "$OUT_DIR/versions"
-# Which code was measured: the commit, and whether the code (not docs) had uncommitted changes.
-changes=$(git diff --quiet HEAD -- core migrations admin_ui src Cargo.toml Cargo.lock || echo ' (with uncommitted changes to the code)')
 {
-  echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') at commit $(git rev-parse --short HEAD)$changes."
-  echo "Machine: $cores cores ($cpu), $ram RAM; $(uname -sr); load average $load_before before the run, $(cut -d' ' -f1-3 /proc/loadavg) after."
-  echo "Versions: $("$BIN" --version 2>/dev/null || echo bureau) (release build), $(rustc --version | cut -d' ' -f1-2), $("$OHA" --version); $databases."
+  report_header
   echo "Load: $CONNECTIONS connections, ${DURATION} s per run after ${WARMUP} s of warm-up; each figure is the median of $RUNS runs. Rows: $ROWS."
   echo
   echo "| backend | page | URL | median ms | p99 ms | requests/s | what the page says |"
@@ -303,16 +207,4 @@ changes=$(git diff --quiet HEAD -- core migrations admin_ui src Cargo.toml Cargo
 } >"$RESULTS"
 rm -f "$RESULTS.rows"
 cat "$RESULTS"
-
-if $UPDATE_DOCS; then
-  python3 - "$RESULTS" docs/benchmarks.md <<'PY'
-import sys
-results, docs = open(sys.argv[1]).read().strip(), sys.argv[2]
-text = open(docs).read()
-begin, end = "<!-- admin_list:begin -->", "<!-- admin_list:end -->"
-head, rest = text.split(begin, 1)
-_, tail = rest.split(end, 1)
-open(docs, "w").write(head + begin + "\n" + results + "\n" + end + tail)
-PY
-  say "docs/benchmarks.md updated"
-fi
+if $UPDATE_DOCS; then update_docs admin_list "$RESULTS"; fi
