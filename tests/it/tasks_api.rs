@@ -528,7 +528,21 @@ async fn the_document_describes_tasks_auth_and_errors() {
     let schemas = &spec["components"]["schemas"];
     assert_eq!(schemas["TaskWrite"]["additionalProperties"], false);
     assert_eq!(schemas["LoginRequest"]["additionalProperties"], false);
-    assert!(schemas["Task"]["example"].is_object());
+    for name in [
+        "Task",
+        "TaskWrite",
+        "TaskPatch",
+        "TaskPage",
+        "LoginRequest",
+        "TokenPair",
+        "Problem",
+        "Health",
+    ] {
+        assert!(
+            schemas[name]["example"].is_object(),
+            "{name} has an example"
+        );
+    }
     assert_eq!(schemas["TaskPage"]["properties"]["next"]["nullable"], true);
 
     let yaml = app.get("/api/openapi.yaml").await.text().await.unwrap();

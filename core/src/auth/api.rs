@@ -6,6 +6,7 @@ use poem::Request;
 use poem::web::Data;
 use poem_openapi::auth::{ApiKey, Bearer};
 use poem_openapi::payload::Json;
+use poem_openapi::types::Example;
 use poem_openapi::{ApiResponse, Object, OpenApi, SecurityScheme};
 
 use super::users::{self, LoginFailure};
@@ -69,7 +70,7 @@ async fn check_session(req: &Request, _cookie: ApiKey) -> poem::Result<user::Mod
 }
 
 #[derive(Object)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 struct LoginRequest {
     /// Username or email address.
     #[oai(validator(min_length = 1, max_length = 254))]
@@ -79,13 +80,14 @@ struct LoginRequest {
 }
 
 #[derive(Object)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 struct RefreshRequest {
     #[oai(validator(min_length = 1, max_length = 4096))]
     refresh_token: String,
 }
 
 #[derive(Object)]
+#[oai(example)]
 struct TokenPair {
     access_token: String,
     refresh_token: String,
@@ -107,6 +109,7 @@ impl From<jwt::Tokens> for TokenPair {
 }
 
 #[derive(Object)]
+#[oai(example)]
 struct Me {
     id: i64,
     username: String,
@@ -114,6 +117,53 @@ struct Me {
     is_staff: bool,
     is_superuser: bool,
     date_joined: chrono::DateTime<chrono::FixedOffset>,
+}
+
+const EXAMPLE_ACCESS: &str =
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMDEiLCJ0eXAiOiJhY2Nlc3MifQ.c2lnbmF0dXJl";
+const EXAMPLE_REFRESH: &str =
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMDEiLCJ0eXAiOiJyZWZyZXNoIn0.c2lnbmF0dXJl";
+
+impl Example for LoginRequest {
+    fn example() -> Self {
+        Self {
+            username: "ann".to_owned(),
+            password: "demo-password".to_owned(),
+        }
+    }
+}
+
+impl Example for RefreshRequest {
+    fn example() -> Self {
+        Self {
+            refresh_token: EXAMPLE_REFRESH.to_owned(),
+        }
+    }
+}
+
+impl Example for TokenPair {
+    fn example() -> Self {
+        Self {
+            access_token: EXAMPLE_ACCESS.to_owned(),
+            refresh_token: EXAMPLE_REFRESH.to_owned(),
+            token_type: "Bearer".to_owned(),
+            expires_in: 900,
+        }
+    }
+}
+
+impl Example for Me {
+    fn example() -> Self {
+        Self {
+            id: 101,
+            username: "ann".to_owned(),
+            email: "ann@example.com".to_owned(),
+            is_staff: false,
+            is_superuser: false,
+            date_joined: chrono::DateTime::parse_from_rfc3339("2026-11-01T08:00:00Z")
+                .unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(ApiResponse)]

@@ -191,6 +191,7 @@ impl Example for TaskPatch {
 
 /// One page of the caller's tasks.
 #[derive(Object)]
+#[oai(example)]
 struct TaskPage {
     /// How many tasks match, on all pages.
     count: u64,
@@ -199,6 +200,18 @@ struct TaskPage {
     /// The previous page's URL, or null on the first page.
     previous: Nullable<String>,
     results: Vec<Task>,
+}
+
+impl Example for TaskPage {
+    fn example() -> Self {
+        Self {
+            count: 45,
+            next: Some("https://bureau.example.com/api/tasks/?page=3&status=doing".to_owned())
+                .into(),
+            previous: Some("https://bureau.example.com/api/tasks/?status=doing".to_owned()).into(),
+            results: vec![Task::example()],
+        }
+    }
 }
 
 #[derive(ApiResponse)]

@@ -47,8 +47,9 @@ impl Module for Tasks {
                         row.insert("updated_at".into(), now.into());
                     }),
             )
-            // Staff see every task in the admin; owners manage their own through the API.
-            .policy(Policy::allow("staff", "tasks.task", "view"))
-            .policy(Policy::allow("customer", "tasks.task", "add"));
+            // Staff see every task in the admin (changing others' tasks takes a grant of
+            // `tasks.task` change/delete); owners manage their own through the API, where
+            // ownership, not a role, decides.
+            .policy(Policy::allow("staff", "tasks.task", "view"));
     }
 }
