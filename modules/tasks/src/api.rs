@@ -25,7 +25,7 @@ use crate::validation::{Changes, Mode, read};
 
 /// Where a task is in its life.
 #[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[oai(rename_all = "lowercase")]
+#[oai(rename = "TaskStatus", rename_all = "lowercase")]
 pub enum Status {
     #[default]
     Todo,
@@ -54,6 +54,7 @@ impl Status {
 
 /// How a list is sorted; `-` sorts descending. Ties are broken by id, in the same direction.
 #[derive(Enum, Clone, Copy, Debug)]
+#[oai(rename = "TaskOrdering")]
 enum Ordering {
     #[oai(rename = "created_at")]
     CreatedAt,
