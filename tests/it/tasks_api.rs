@@ -575,3 +575,91 @@ async fn demo_users_and_their_tasks_arrive_on_the_first_start() {
         .unwrap();
     assert_eq!(first.to_string(), "Write the quarterly report [doing]");
 }
+
+/// Every (owner, status) count the triggers keep, and the same counted from the tasks.
+async fn counts(app: &TestApp) -> (Vec<(i64, String, i64)>, Vec<(i64, String, i64)>) {
+    use bureau_core::sea_orm::sea_query::{Expr, ExprTrait};
+    use bureau_core::sea_orm::{QueryOrder, QuerySelect};
+    use bureau_tasks::entities::task_count;
+    let db = app.state().db();
+    let mut kept: Vec<(i64, String, i64)> = task_count::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.n != 0)
+        .map(|c| (c.owner_id, c.status, c.n))
+        .collect();
+    kept.sort();
+    let real: Vec<(i64, String, i64)> = task::Entity::find()
+        .select_only()
+        .column(task::Column::OwnerId)
+        .column(task::Column::Status)
+        .column_as(Expr::col(task::Column::Id).count(), "n")
+        .group_by(task::Column::OwnerId)
+        .group_by(task::Column::Status)
+        .order_by_asc(task::Column::OwnerId)
+        .order_by_asc(task::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await
+        .unwrap();
+    (kept, real)
+}
+
+#[tokio::test]
+async fn list_counts_kept_by_the_database_follow_every_write() {
+    use bureau_core::sea_orm::{ColumnTrait, ModelTrait, QueryFilter, sea_query::Expr};
+    let (app, _) = spawn().await;
+    let ann = person(&app, "ann").await;
+    let bob = person(&app, "bob").await;
+    seed(&app, &ann, 30, "todo").await;
+    seed(&app, &bob, 5, "doing").await;
+    let client = Client::login(&app, "ann").await;
+    let db = app.state().db();
+
+    // Through the API: create, change status, replace, delete.
+    let created = client
+        .create(json!({"title": "New", "status": "done"}))
+        .await;
+    let path = format!("/api/tasks/{}/", created.body["id"]);
+    client
+        .call(Method::PATCH, &path, Some(json!({"status": "doing"})))
+        .await;
+    client
+        .call(Method::PUT, &path, Some(json!({"title": "Newer"})))
+        .await;
+    client.call(Method::DELETE, "/api/tasks/1/", None).await;
+    // Behind the API's back: a bulk status change, a change of owner, a bulk delete.
+    task::Entity::update_many()
+        .col_expr(task::Column::Status, Expr::value("done"))
+        .filter(task::Column::Title.is_in(["Task 002", "Task 003"]))
+        .filter(task::Column::OwnerId.eq(ann.id))
+        .exec(db)
+        .await
+        .unwrap();
+    task::Entity::update_many()
+        .col_expr(task::Column::OwnerId, Expr::value(bob.id))
+        .filter(task::Column::Title.eq("Task 010"))
+        .filter(task::Column::OwnerId.eq(ann.id))
+        .exec(db)
+        .await
+        .unwrap();
+    task::Entity::delete_many()
+        .filter(task::Column::Title.is_in(["Task 020", "Task 021"]))
+        .exec(db)
+        .await
+        .unwrap();
+    let (kept, real) = counts(&app).await;
+    assert_eq!(kept, real);
+
+    let all = client.get("/api/tasks/").await.body["count"].clone();
+    let done = client.get("/api/tasks/?status=done").await.body["count"].clone();
+    let searched = client.get("/api/tasks/?search=task").await.body["count"].clone();
+    assert_eq!((all, done, searched), (json!(27), json!(2), json!(26)));
+
+    // An owner's counts go with the owner.
+    bob.delete(db).await.unwrap();
+    let (kept, real) = counts(&app).await;
+    assert_eq!(kept, real);
+}

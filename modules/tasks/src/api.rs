@@ -20,6 +20,7 @@ use bureau_core::sea_orm::{
 use bureau_core::{AppState, Error, Result, icontains};
 use chrono::{DateTime, FixedOffset, Utc};
 
+use crate::entities::task_count;
 use crate::task;
 use crate::validation::{Changes, Mode, read};
 
@@ -261,7 +262,8 @@ impl TasksApi {
         if let Some(status) = status.0 {
             query = query.filter(task::Column::Status.eq(status.as_str()));
         }
-        if let Some(text) = search.0.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let search = search.0.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        if let Some(text) = search {
             if text.contains('\0') {
                 return Err(invalid("search", "Must not contain NUL characters.").into());
             }
@@ -269,7 +271,10 @@ impl TasksApi {
             query = query.filter(icontains(title, text, db.get_database_backend()));
         }
         let pagination = Pagination::new(page.0.map(u64::from), page_size.0.map(u64::from));
-        let count = count(db, query.clone()).await?;
+        let count = match search {
+            Some(_) => count(db, query.clone()).await?,
+            None => counted(db, owner, status.0).await?,
+        };
         let links = pagination.links(req, count)?;
         let (column, order) = ordering
             .0
@@ -403,6 +408,25 @@ async fn count(db: &impl ConnectionTrait, query: Select<task::Entity>) -> Result
         .one(db)
         .await?;
     Ok(n.unwrap_or(0).try_into().unwrap_or(0))
+}
+
+/// How many tasks `owner` has (with `status`), from the counts the database's triggers keep.
+async fn counted(
+    db: &impl ConnectionTrait,
+    owner: &user::Model,
+    status: Option<Status>,
+) -> Result<u64> {
+    let mut query = task_count::Entity::find().filter(task_count::Column::OwnerId.eq(owner.id));
+    if let Some(status) = status {
+        query = query.filter(task_count::Column::Status.eq(status.as_str()));
+    }
+    let counts = query.all(db).await?;
+    Ok(counts
+        .iter()
+        .map(|c| c.n)
+        .sum::<i64>()
+        .try_into()
+        .unwrap_or(0))
 }
 
 /// The caller's task `id`; someone else's is not found, exactly like one that does not exist.

@@ -1,3 +1,4 @@
 //! The module's tables.
 
 pub mod task;
+pub mod task_count;

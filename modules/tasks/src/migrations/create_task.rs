@@ -1,13 +1,9 @@
-//! The module's migrations, oldest first.
+//! The task table and the indexes the API's queries use.
 
 use sea_orm_migration::prelude::*;
 
-pub fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(CreateTask)]
-}
-
 #[derive(DeriveMigrationName)]
-struct CreateTask;
+pub(super) struct CreateTask;
 
 #[async_trait::async_trait]
 impl MigrationTrait for CreateTask {
@@ -74,7 +70,7 @@ impl MigrationTrait for CreateTask {
 }
 
 #[derive(DeriveIden)]
-enum Task {
+pub(super) enum Task {
     #[sea_orm(iden = "tasks_task")]
     Table,
     Id,
@@ -87,7 +83,7 @@ enum Task {
 }
 
 #[derive(DeriveIden)]
-enum User {
+pub(super) enum User {
     #[sea_orm(iden = "core_user")]
     Table,
     Id,
