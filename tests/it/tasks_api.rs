@@ -335,6 +335,8 @@ async fn pages_have_edges() {
 
     let first = ann.get("/api/tasks/").await;
     assert_eq!(first.body["count"], 105);
+    // The token's check, then the page with its count: two queries, however long the list.
+    assert_eq!(first.headers["x-bureau-queries"], "2");
     assert_eq!(titles(&first).len(), 20, "default page size");
     assert_eq!(titles(&first)[0], "Task 105", "newest first");
     assert_eq!(first.body["previous"], Value::Null);

@@ -12,15 +12,15 @@ use bureau_core::poem_openapi::param::{Path, Query};
 use bureau_core::poem_openapi::payload::Json;
 use bureau_core::poem_openapi::types::Example;
 use bureau_core::poem_openapi::{self, ApiResponse, Enum, Object, OpenApi, Tags};
-use bureau_core::sea_orm::sea_query::{Asterisk, Expr, ExprTrait};
+use bureau_core::sea_orm::sea_query::Expr;
 use bureau_core::sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter,
-    QueryOrder, QuerySelect, Select, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use bureau_core::{AppState, Error, Result, icontains};
 use chrono::{DateTime, FixedOffset, Utc};
 
-use crate::entities::task_count;
+use crate::counts::{Counted, count, counted, total};
 use crate::task;
 use crate::validation::{Changes, Mode, read};
 
@@ -35,7 +35,7 @@ pub enum Status {
 }
 
 impl Status {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Todo => "todo",
             Self::Doing => "doing",
@@ -271,23 +271,36 @@ impl TasksApi {
             query = query.filter(icontains(title, text, db.get_database_backend()));
         }
         let pagination = Pagination::new(page.0.map(u64::from), page_size.0.map(u64::from));
-        let count = match search {
-            Some(_) => count(db, query.clone()).await?,
-            None => counted(db, owner, status.0).await?,
-        };
-        let links = pagination.links(req, count)?;
         let (column, order) = ordering
             .0
             .unwrap_or(Ordering::CreatedAtDesc)
             .column_and_order();
-        let rows = query
+        let page_query = query
+            .clone()
             .order_by(column, order.clone())
             .order_by(task::Column::Id, order)
             .offset(pagination.offset())
-            .limit(pagination.limit())
-            .all(db)
-            .await
-            .map_err(Error::from)?;
+            .limit(pagination.limit());
+        let (rows, count) = if search.is_some() {
+            // No count is kept for a search: count its matches.
+            let count = count(db, query).await?;
+            pagination.links(req, count)?;
+            (page_query.all(db).await.map_err(Error::from)?, count)
+        } else {
+            // The page and its count in one query; a page with no rows asks for the count alone.
+            let rows: Vec<Counted> = page_query
+                .column_as(total(owner, status.0), "total")
+                .into_model()
+                .all(db)
+                .await
+                .map_err(Error::from)?;
+            let count = match rows.first() {
+                Some(row) => u64::try_from(row.total).unwrap_or(0),
+                None => counted(db, owner, status.0).await?,
+            };
+            (rows.into_iter().map(|row| row.task).collect(), count)
+        };
+        let links = pagination.links(req, count)?;
         Ok(Json(TaskPage {
             count,
             next: links.next.into(),
@@ -398,35 +411,6 @@ fn invalid(field: &str, message: &str) -> Error {
     let mut errors = bureau_core::FieldErrors::new();
     errors.add(field, message);
     Error::Invalid(errors)
-}
-
-async fn count(db: &impl ConnectionTrait, query: Select<task::Entity>) -> Result<u64> {
-    let n: Option<i64> = query
-        .select_only()
-        .expr(Expr::col(Asterisk).count())
-        .into_tuple()
-        .one(db)
-        .await?;
-    Ok(n.unwrap_or(0).try_into().unwrap_or(0))
-}
-
-/// How many tasks `owner` has (with `status`), from the counts the database's triggers keep.
-async fn counted(
-    db: &impl ConnectionTrait,
-    owner: &user::Model,
-    status: Option<Status>,
-) -> Result<u64> {
-    let mut query = task_count::Entity::find().filter(task_count::Column::OwnerId.eq(owner.id));
-    if let Some(status) = status {
-        query = query.filter(task_count::Column::Status.eq(status.as_str()));
-    }
-    let counts = query.all(db).await?;
-    Ok(counts
-        .iter()
-        .map(|c| c.n)
-        .sum::<i64>()
-        .try_into()
-        .unwrap_or(0))
 }
 
 /// The caller's task `id`; someone else's is not found, exactly like one that does not exist.

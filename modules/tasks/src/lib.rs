@@ -2,6 +2,7 @@
 //! admin. The module registers its table, its admin panel and its default permissions with core.
 
 mod api;
+mod counts;
 pub mod entities;
 mod migrations;
 mod validation;
