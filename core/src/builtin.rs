@@ -140,6 +140,14 @@ impl Module for Core {
                 |state| async move { mail::send_due(&state).await.map(drop) },
             )
             .configured_job(
+                "sqlite-checkpoint",
+                |config| Duration::from_secs(config.database.sqlite_checkpoint_secs),
+                |state| async move {
+                    let busy_timeout = state.config().database.sqlite_busy_timeout_ms;
+                    crate::db::checkpoint(state.db(), busy_timeout).await
+                },
+            )
+            .configured_job(
                 "account-cleanup",
                 |config| Duration::from_secs(config.session.cleanup_interval_secs),
                 |state| async move { auth::cleanup::run(&state).await },

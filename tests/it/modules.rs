@@ -113,6 +113,7 @@ async fn admin_panels_policies_fixtures_and_jobs_are_in_the_registry() {
         registry.job_names(),
         [
             "core/mail-outbox",
+            "core/sqlite-checkpoint",
             "core/account-cleanup",
             "core/rbac-refresh",
             "probe/count-notes"
@@ -358,4 +359,44 @@ async fn instances_starting_together_migrate_and_load_demo_data_once() {
     for server in servers {
         server.shutdown().await.unwrap();
     }
+}
+
+#[tokio::test]
+async fn sqlites_write_ahead_log_is_emptied_under_steady_reads() {
+    use bureau_core::sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    let dir = tempfile::tempdir().unwrap().keep();
+    let file = dir.join("wal.db");
+    let (app, _) = spawn_with(|s| {
+        s.var(
+            "BUREAU_DATABASE__URL",
+            format!("sqlite://{}", file.display()),
+        )
+        .var("BUREAU_DATABASE__SQLITE_CHECKPOINT_SECS", "1")
+    })
+    .await;
+    let db = app.state().db();
+    let wal = dir.join("wal.db-wal");
+    // A reader that stays open keeps SQLite's own checkpoints from emptying the log.
+    let reader = db.begin().await.unwrap();
+    reader
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT COUNT(*) FROM core_user",
+        ))
+        .await
+        .unwrap();
+    for i in 0..200 {
+        db.execute_unprepared(&format!(
+            "INSERT INTO core_admin_log (at, username, action, model, object_id, object_repr, changes) \
+             VALUES ('2026-11-23T10:00:00+00:00', 'u', 'add', 'core.user', '{i}', 'x', '{{}}')"
+        ))
+        .await
+        .unwrap();
+    }
+    assert!(std::fs::metadata(&wal).unwrap().len() > 100_000);
+    reader.commit().await.unwrap();
+    crate::support::eventually(std::time::Duration::from_secs(10), || {
+        std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) == 0
+    })
+    .await;
 }

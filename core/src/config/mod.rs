@@ -80,6 +80,7 @@ pub struct DatabaseConfig {
     pub acquire_timeout_secs: u64,
     pub idle_timeout_secs: u64,
     pub sqlite_busy_timeout_ms: u64,
+    pub sqlite_checkpoint_secs: u64,
     pub migrate_on_start: bool,
     pub log_statements: bool,
 }

@@ -72,6 +72,45 @@ pub(crate) async fn connect(config: &DatabaseConfig, eager: bool) -> Result<Data
     }
 }
 
+/// Copies SQLite's write-ahead log into the database file and empties it. `TRUNCATE` waits for
+/// readers still on the log, and writers wait meanwhile, so it waits 100 ms at most (not the busy
+/// timeout): a long read only postpones the checkpoint to the next tick. Nothing to do on other
+/// backends.
+pub(crate) async fn checkpoint(db: &DatabaseConnection, busy_timeout_ms: u64) -> Result<()> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(());
+    }
+    let failed = |e: sea_orm::sqlx::Error| Error::Internal(format!("SQLite checkpoint: {e}"));
+    let mut conn = db
+        .get_sqlite_connection_pool()
+        .acquire()
+        .await
+        .map_err(failed)?;
+    sea_orm::sqlx::query("PRAGMA busy_timeout = 100")
+        .execute(&mut *conn)
+        .await
+        .map_err(failed)?;
+    // One row: busy (1 when a reader kept it from finishing), log frames, checkpointed frames.
+    let outcome: std::result::Result<(i64, i64, i64), _> =
+        sea_orm::sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&mut *conn)
+            .await;
+    // A number from the configuration, not input: safe to format into the statement.
+    let restore = format!("PRAGMA busy_timeout = {busy_timeout_ms}");
+    let restored = sea_orm::sqlx::query(sea_orm::sqlx::AssertSqlSafe(restore))
+        .execute(&mut *conn)
+        .await;
+    if restored.is_err() {
+        // Never hand the pool a connection with the short timeout.
+        conn.close_on_drop();
+    }
+    if outcome.map_err(failed)?.0 != 0 {
+        tracing::debug!("SQLite checkpoint postponed: a reader is still on the log");
+    }
+    restored.map_err(failed)?;
+    Ok(())
+}
+
 /// `SELECT 1`, bounded in time so a hung database cannot hang the caller.
 pub(crate) async fn ping(db: &DatabaseConnection, timeout: Duration) -> Result<()> {
     match tokio::time::timeout(timeout, db.ping()).await {
