@@ -142,10 +142,7 @@ impl Module for Core {
             .configured_job(
                 "sqlite-checkpoint",
                 |config| Duration::from_secs(config.database.sqlite_checkpoint_secs),
-                |state| async move {
-                    let busy_timeout = state.config().database.sqlite_busy_timeout_ms;
-                    crate::db::checkpoint(state.db(), busy_timeout).await
-                },
+                |state| async move { crate::db::checkpoint(&state.config().database, state.db()).await },
             )
             .configured_job(
                 "account-cleanup",

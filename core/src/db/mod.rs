@@ -72,12 +72,20 @@ pub(crate) async fn connect(config: &DatabaseConfig, eager: bool) -> Result<Data
     }
 }
 
-/// Copies SQLite's write-ahead log into the database file and empties it. `TRUNCATE` waits for
-/// readers still on the log, and writers wait meanwhile, so it waits 100 ms at most (not the busy
-/// timeout): a long read only postpones the checkpoint to the next tick. Nothing to do on other
-/// backends.
-pub(crate) async fn checkpoint(db: &DatabaseConnection, busy_timeout_ms: u64) -> Result<()> {
-    if db.get_database_backend() != DbBackend::Sqlite {
+/// A write-ahead log smaller than this is left to SQLite (its own checkpoints start at 1,000
+/// pages, 4 MiB).
+const WAL_LIMIT_BYTES: u64 = 4 << 20;
+
+/// Copies SQLite's write-ahead log into the database file and empties it, once it has outgrown
+/// [`WAL_LIMIT_BYTES`]. `TRUNCATE` waits for readers still on the log, and writers wait meanwhile,
+/// so it waits 100 ms at most (not the busy timeout): a long read only postpones the checkpoint to
+/// the next tick. Nothing to do on other backends.
+pub(crate) async fn checkpoint(config: &DatabaseConfig, db: &DatabaseConnection) -> Result<()> {
+    let Some(path) = config.url.sqlite_path() else {
+        return Ok(());
+    };
+    let wal = std::fs::metadata(format!("{path}-wal")).map_or(0, |m| m.len());
+    if wal < WAL_LIMIT_BYTES {
         return Ok(());
     }
     let failed = |e: sea_orm::sqlx::Error| Error::Internal(format!("SQLite checkpoint: {e}"));
@@ -96,7 +104,7 @@ pub(crate) async fn checkpoint(db: &DatabaseConnection, busy_timeout_ms: u64) ->
             .fetch_one(&mut *conn)
             .await;
     // A number from the configuration, not input: safe to format into the statement.
-    let restore = format!("PRAGMA busy_timeout = {busy_timeout_ms}");
+    let restore = format!("PRAGMA busy_timeout = {}", config.sqlite_busy_timeout_ms);
     let restored = sea_orm::sqlx::query(sea_orm::sqlx::AssertSqlSafe(restore))
         .execute(&mut *conn)
         .await;
