@@ -8,5 +8,7 @@ const DEFAULT_CONFIG: &str = include_str!("../config.toml");
 
 /// Bureau with every module it ships.
 pub fn app() -> bureau_core::App {
-    bureau_core::App::new(DEFAULT_CONFIG).module(bureau_tasks::Tasks)
+    bureau_core::App::new(DEFAULT_CONFIG)
+        .module(bureau_movies::Movies)
+        .module(bureau_tasks::Tasks)
 }

@@ -15,6 +15,7 @@ mod cors;
 mod http;
 mod mail;
 mod modules;
+mod movies;
 mod probe;
 mod rbac;
 mod sessions;

@@ -108,7 +108,10 @@ async fn admin_panels_policies_fixtures_and_jobs_are_in_the_registry() {
             .policies()
             .contains(&("probe", Policy::inherit("probe_editor", "probe_viewer")))
     );
-    assert_eq!(registry.fixture_names(), ["tasks/demo", "probe/demo"]);
+    assert_eq!(
+        registry.fixture_names(),
+        ["movies/demo", "tasks/demo", "probe/demo"]
+    );
     assert_eq!(
         registry.job_names(),
         [

@@ -64,7 +64,7 @@ fn expr(column: &ColumnInfo, value: &Json) -> Result<sea_orm::sea_query::Expr> {
         .map_err(|problem| Error::BadRequest(format!("{}: {problem}", column.name)))
 }
 
-/// Inserts `values` and returns the new row's key.
+/// Inserts `values` and returns the new row's key (null for a composite key, which `values` holds).
 pub async fn insert(db: &impl ConnectionTrait, model: &ModelInfo, values: &Row) -> Result<Json> {
     let mut insert = Query::insert();
     insert.into_table(Alias::new(&model.table));
@@ -78,7 +78,12 @@ pub async fn insert(db: &impl ConnectionTrait, model: &ModelInfo, values: &Row) 
     insert
         .values(exprs)
         .map_err(|e| Error::Internal(format!("building an insert: {e}")))?;
-    let key = key(model)?;
+    let Some(key) = model.single_key() else {
+        // A join table's composite key is always given whole (many-to-many links).
+        db.execute_raw(db.get_database_backend().build(&insert))
+            .await?;
+        return Ok(Json::Null);
+    };
     if let Some(given) = values.get(&key.name) {
         db.execute_raw(db.get_database_backend().build(&insert))
             .await?;

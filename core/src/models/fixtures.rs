@@ -157,7 +157,8 @@ fn upsert(
             .collect();
         let mut on_conflict = OnConflict::columns(model.primary_key.iter().map(Alias::new));
         if updates.is_empty() {
-            on_conflict.do_nothing();
+            // MySQL has no `DO NOTHING`; this one is written `UPDATE key = key` there.
+            on_conflict.do_nothing_on(model.primary_key.iter().map(Alias::new));
         } else {
             on_conflict.update_columns(updates);
         }

@@ -2,8 +2,13 @@
 
 use sea_orm_migration::prelude::*;
 
-#[derive(DeriveMigrationName)]
 pub(super) struct CreateTask;
+
+impl MigrationName for CreateTask {
+    fn name(&self) -> &str {
+        "m20261123_000001_tasks_create_task"
+    }
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for CreateTask {

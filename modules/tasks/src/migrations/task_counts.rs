@@ -12,8 +12,13 @@ use sea_orm_migration::prelude::*;
 
 use super::create_task::User;
 
-#[derive(DeriveMigrationName)]
 pub(super) struct CreateTaskCounts;
+
+impl MigrationName for CreateTaskCounts {
+    fn name(&self) -> &str {
+        "m20261123_000002_tasks_task_counts"
+    }
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for CreateTaskCounts {
