@@ -309,5 +309,5 @@ async fn routes_lists_pages_and_api_operations_with_their_modules() {
         line("/api/probe/notes/count/").ends_with("api  probe"),
         "{routes}"
     );
-    assert!(line("/").ends_with("core"), "{routes}");
+    assert!(line("/").ends_with("page movies"), "{routes}");
 }

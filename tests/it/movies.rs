@@ -139,3 +139,236 @@ async fn content_editors_keep_films_and_staff_only_look() {
     assert_eq!(status, 403, "nor delete");
     assert_eq!(movie::Entity::find().count(db).await.unwrap(), 1);
 }
+
+/// A film straight into the table, with its genres.
+async fn film(
+    app: &TestApp,
+    title: &str,
+    date: Option<&str>,
+    rating: f64,
+    genres: &[i64],
+) -> movie::Model {
+    use bureau_core::sea_orm::{ActiveModelTrait, Set};
+    let db = app.state().db();
+    let film = movie::ActiveModel {
+        title: Set(title.to_owned()),
+        title_search: Set(bureau_movies::search::fold(title)),
+        overview: Set(String::new()),
+        release_date: Set(date.map(|d| d.parse().unwrap())),
+        poster_path: Set(None),
+        vote_average: Set(rating),
+        vote_count: Set(100),
+        popularity: Set(rating),
+        director: Set(String::new()),
+        tmdb_id: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    for genre in genres {
+        movie_genre::ActiveModel {
+            movie_id: Set(film.id),
+            genre_id: Set(*genre),
+        }
+        .insert(db)
+        .await
+        .unwrap();
+    }
+    film
+}
+
+async fn genres(app: &TestApp) {
+    for (id, name) in [(18, "Drama"), (35, "Comedy"), (878, "Science Fiction")] {
+        genre::Entity::insert(genre::ActiveModel {
+            id: bureau_core::sea_orm::Set(id),
+            name: bureau_core::sea_orm::Set(name.to_owned()),
+        })
+        .exec(app.state().db())
+        .await
+        .unwrap();
+    }
+}
+
+async fn page(app: &TestApp, path: &str) -> (u16, String) {
+    let response = app.get(path).await;
+    let status = response.status().as_u16();
+    (
+        status,
+        crate::support::html(&response.text().await.unwrap()),
+    )
+}
+
+/// The film titles a list page shows, in order.
+fn titles(page: &str) -> Vec<String> {
+    page.split("<span class=\"movie-title\">")
+        .skip(1)
+        .filter_map(|rest| rest.split("</span>").next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_home_page_searches_ignoring_case_and_accents_with_a_genre() {
+    let (app, _) = spawn().await;
+    genres(&app).await;
+    film(&app, "Déjà Vu", Some("2006-11-22"), 6.7, &[878]).await;
+    film(&app, "Deja Vu", Some("1985-03-01"), 5.0, &[18]).await;
+    film(
+        &app,
+        "Le Fabuleux destin d'Amélie Poulain",
+        Some("2001-04-25"),
+        8.4,
+        &[35],
+    )
+    .await;
+    film(&app, "100% Arabica", None, 4.0, &[35]).await;
+
+    let (status, all) = page(&app, "/").await;
+    assert_eq!(status, 200);
+    assert!(all.contains("4 films"), "{all}");
+    assert_eq!(
+        titles(&all),
+        [
+            "Le Fabuleux destin d'Amélie Poulain",
+            "Déjà Vu",
+            "Deja Vu",
+            "100% Arabica"
+        ],
+        "most popular first"
+    );
+    for query in ["deja", "DÉJÀ", "déjà vu", "DeJa"] {
+        let (_, found) = page(&app, &format!("/?q={}", urlencode(query))).await;
+        assert_eq!(titles(&found), ["Déjà Vu", "Deja Vu"], "{query}");
+    }
+    let (_, amelie) = page(&app, "/?q=AMELIE").await;
+    assert_eq!(titles(&amelie), ["Le Fabuleux destin d'Amélie Poulain"]);
+    let (_, scifi) = page(&app, "/?q=deja&genre=878").await;
+    assert_eq!(titles(&scifi), ["Déjà Vu"], "search and genre combine");
+    let (_, percent) = page(&app, "/?q=100%25").await;
+    assert_eq!(titles(&percent), ["100% Arabica"], "% is no wildcard");
+    let (_, nothing) = page(&app, "/?q=zzz").await;
+    assert!(nothing.contains("No film matches"), "{nothing}");
+    let (_, newest) = page(&app, "/?sort=release").await;
+    assert_eq!(
+        titles(&newest),
+        [
+            "Déjà Vu",
+            "Le Fabuleux destin d'Amélie Poulain",
+            "Deja Vu",
+            "100% Arabica"
+        ],
+        "no date last"
+    );
+    let (_, rated) = page(&app, "/?sort=rating&genre=35").await;
+    assert_eq!(
+        titles(&rated),
+        ["Le Fabuleux destin d'Amélie Poulain", "100% Arabica"]
+    );
+    let (status, _) = page(&app, "/?sort=bogus&genre=nope").await;
+    assert_eq!(status, 200, "unusable choices are ignored");
+}
+
+fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("q", text)]).unwrap()[2..].to_owned()
+}
+
+#[tokio::test]
+async fn the_home_page_pages_and_film_pages_show_everything() {
+    let (app, _) = spawn_with(|s| {
+        s.var(
+            "BUREAU_MOVIES__IMAGE_BASE_URL",
+            "https://images.example.org/t/p/w342/",
+        )
+    })
+    .await;
+    genres(&app).await;
+    for i in 1..=30 {
+        film(
+            &app,
+            &format!("Film {i:02}"),
+            Some("2000-01-01"),
+            f64::from(i),
+            &[],
+        )
+        .await;
+    }
+    let (_, first) = page(&app, "/").await;
+    assert_eq!(titles(&first).len(), 24);
+    assert!(
+        first.contains("Page 1 of 2") && first.contains("href=\"/?page=2\""),
+        "{first}"
+    );
+    let (_, second) = page(&app, "/?page=2").await;
+    assert_eq!(
+        titles(&second),
+        [
+            "Film 06", "Film 05", "Film 04", "Film 03", "Film 02", "Film 01"
+        ]
+    );
+    for bad in ["/?page=3", "/?page=0", "/?page=abc"] {
+        assert_eq!(page(&app, bad).await.0, 404, "{bad}");
+    }
+
+    let db = app.state().db();
+    let shown = film(
+        &app,
+        "<script>alert(1)</script> Rising",
+        Some("2012-07-20"),
+        7.8,
+        &[18, 878],
+    )
+    .await;
+    {
+        use bureau_core::sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+        let mut row = shown.clone().into_active_model();
+        row.poster_path = Set(Some("/abc123.jpg".to_owned()));
+        row.overview = Set("A <b>bold</b> overview.".to_owned());
+        row.director = Set("Christopher Nolan".to_owned());
+        row.tmdb_id = Set(Some(49026));
+        row.update(db).await.unwrap();
+        for (position, name, character) in [
+            (2, "Anne Hathaway", "Selina"),
+            (1, "Christian Bale", "Bruce Wayne"),
+        ] {
+            cast_member::ActiveModel {
+                movie_id: Set(shown.id),
+                position: Set(position),
+                name: Set(name.to_owned()),
+                character: Set(character.to_owned()),
+                ..Default::default()
+            }
+            .insert(db)
+            .await
+            .unwrap();
+        }
+    }
+    let response = app.get(&format!("/movies/{}/", shown.id)).await;
+    assert_eq!(response.status(), 200);
+    let raw = response.text().await.unwrap();
+    assert!(!raw.contains("<script>alert"), "titles are escaped");
+    assert!(!raw.contains("<b>bold</b>"), "overviews are escaped");
+    let detail = crate::support::html(&raw);
+    for expected in [
+        "20 July 2012",
+        "Christopher Nolan",
+        "7.8 / 10",
+        ">Drama<",
+        ">Science Fiction<",
+        "https://images.example.org/t/p/w342/abc123.jpg",
+        "https://www.themoviedb.org/movie/49026",
+    ] {
+        assert!(detail.contains(expected), "{expected} in {detail}");
+    }
+    let bale = detail.find("Christian Bale").unwrap();
+    let hathaway = detail.find("Anne Hathaway").unwrap();
+    assert!(bale < hathaway, "billing order");
+    let (_, plain) = page(&app, "/movies/1/").await;
+    assert!(
+        plain.contains("/static/movies/placeholder") && plain.contains("No overview yet"),
+        "{plain}"
+    );
+    for missing in ["/movies/999999/", "/movies/abc/"] {
+        assert_eq!(page(&app, missing).await.0, 404, "{missing}");
+    }
+}

@@ -1,13 +1,28 @@
 //! Movies: a TMDb-style film catalogue — films with their genres and main cast, kept by content
 //! editors in the admin and browsed by everyone.
 
+mod config;
 pub mod entities;
 mod migrations;
+mod pages;
 pub mod search;
 
-use bureau_core::{AdminPanel, AppBuilder, Module, Policy};
+use bureau_core::rust_embed::RustEmbed;
+use bureau_core::{AdminPanel, AppBuilder, Module, Policy, get};
+
+pub use config::MoviesConfig;
 
 pub use entities::{cast_member, genre, movie, movie_genre};
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+#[crate_path = "bureau_core::rust_embed"]
+struct Templates;
+
+#[derive(RustEmbed)]
+#[folder = "static/"]
+#[crate_path = "bureau_core::rust_embed"]
+struct Static;
 
 /// The movies module, as the composition root lists it.
 pub struct Movies;
@@ -66,6 +81,13 @@ impl Module for Movies {
                     .ordering(["name"])
                     .display("name"),
             )
+            // The catalogue is the home page.
+            .route("/", get(pages::list))
+            .route("/movies/:id/", get(pages::detail))
+            .templates::<Templates>()
+            .static_files::<Static>()
+            .nav("Movies", "/")
+            .config_section::<MoviesConfig>("movies")
             // 3,201 films from vega-datasets (fixtures/README.md says where from and how).
             .fixture("demo", include_str!("../../../fixtures/movies_demo.json"));
         for object in ["movies.movie", "movies.genre"] {
