@@ -372,3 +372,75 @@ async fn the_home_page_pages_and_film_pages_show_everything() {
         assert_eq!(page(&app, missing).await.0, 404, "{missing}");
     }
 }
+
+#[tokio::test]
+async fn integrators_list_search_and_read_films_through_the_api() {
+    let (app, _) = spawn().await;
+    genres(&app).await;
+    let deja = film(&app, "Déjà Vu", Some("2006-11-22"), 6.7, &[878, 18]).await;
+    film(&app, "Deja Vu", None, 5.0, &[18]).await;
+    for i in 1..=25 {
+        film(
+            &app,
+            &format!("Film {i:02}"),
+            Some("2000-01-01"),
+            1.0,
+            &[35],
+        )
+        .await;
+    }
+    let get = |path: &str| {
+        let url = app.url(path);
+        let client = app.client.clone();
+        async move {
+            let response = client.get(url).send().await.unwrap();
+            let status = response.status().as_u16();
+            (
+                status,
+                response
+                    .json::<serde_json::Value>()
+                    .await
+                    .unwrap_or_default(),
+            )
+        }
+    };
+    let (status, all) = get("/api/movies/").await;
+    assert_eq!(status, 200);
+    assert_eq!(all["count"], 27);
+    assert_eq!(all["results"].as_array().unwrap().len(), 20);
+    assert_eq!(all["results"][0]["title"], "Déjà Vu", "most popular first");
+    assert_eq!(all["next"], app.url("/api/movies/?page=2").as_str());
+
+    let (_, found) = get("/api/movies/?search=DEJA%20VU&ordering=release_date").await;
+    let titles: Vec<&str> = found["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Déjà Vu", "Deja Vu"]);
+    let (_, scifi) = get("/api/movies/?search=deja&genre=878").await;
+    assert_eq!(scifi["count"], 1);
+    assert_eq!(scifi["results"][0]["release_date"], "2006-11-22");
+    assert_eq!(scifi["results"][0]["poster_url"], serde_json::Value::Null);
+
+    let (status, one) = get(&format!("/api/movies/{}/", deja.id)).await;
+    assert_eq!(status, 200);
+    let names: Vec<&str> = one["genres"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Drama", "Science Fiction"]);
+    assert_eq!(one["cast"], serde_json::json!([]));
+    for (path, expected) in [
+        ("/api/movies/999999/", 404),
+        ("/api/movies/abc/", 404),
+        ("/api/movies/?page=9", 404),
+        ("/api/movies/?genre=drama", 400),
+        ("/api/movies/?ordering=rank", 400),
+    ] {
+        assert_eq!(get(path).await.0, expected, "{path}");
+    }
+}

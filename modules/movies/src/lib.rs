@@ -1,6 +1,7 @@
 //! Movies: a TMDb-style film catalogue — films with their genres and main cast, kept by content
 //! editors in the admin and browsed by everyone.
 
+mod api;
 mod config;
 pub mod entities;
 mod migrations;
@@ -84,6 +85,7 @@ impl Module for Movies {
             // The catalogue is the home page.
             .route("/", get(pages::list))
             .route("/movies/:id/", get(pages::detail))
+            .api("/api/movies", api::MoviesApi)
             .templates::<Templates>()
             .static_files::<Static>()
             .nav("Movies", "/")
