@@ -112,9 +112,9 @@ async fn content_editors_keep_films_and_staff_only_look() {
         .await;
     let status = added.status();
     assert_eq!(status, 303, "{}", added.text().await.unwrap());
-    let film = movie::Entity::find().one(db).await.unwrap().unwrap();
-    assert_eq!(film.title_search, "deja vu", "derived on save");
-    assert_eq!(film.tmdb_id, None);
+    let added = movie::Entity::find().one(db).await.unwrap().unwrap();
+    assert_eq!(added.title_search, "deja vu", "derived on save");
+    assert_eq!(added.tmdb_id, None);
     let linked = movie_genre::Entity::find().all(db).await.unwrap();
     assert_eq!((linked.len(), linked[0].genre_id), (1, 18));
     let cast = cast_member::Entity::find().all(db).await.unwrap();
@@ -124,6 +124,23 @@ async fn content_editors_keep_films_and_staff_only_look() {
     let (status, list) = edna.page("/admin/movies/movie/?q=deja").await;
     assert_eq!(status, 200);
     assert!(!list.contains("0 rows"), "{list}");
+    let other = film(&app, "Brazil", Some("1985-02-20"), 7.9, &[35]).await;
+    let (_, dramas) = edna.page("/admin/movies/movie/?genres=18").await;
+    assert!(
+        dramas.contains("1 row") && dramas.contains("Déjà Vu"),
+        "{dramas}"
+    );
+    let (_, comedies) = edna.page("/admin/movies/movie/?genres=35").await;
+    assert!(
+        comedies.contains("1 row") && comedies.contains(&other.title),
+        "{comedies}"
+    );
+    assert!(
+        comedies.contains("By genres") && comedies.contains(">Comedy<"),
+        "the filter block"
+    );
+    let (status, _) = edna.page("/admin/movies/movie/?genres=comedy").await;
+    assert_eq!(status, 400);
     let (_, by_year) = edna
         .page("/admin/movies/movie/?release_date__gte=2006-01-01")
         .await;
@@ -134,10 +151,10 @@ async fn content_editors_keep_films_and_staff_only_look() {
     assert_eq!(status, 200, "staff may look");
     let (status, _) = stan.page("/admin/movies/movie/add/").await;
     assert_eq!(status, 403, "but not add");
-    let delete = format!("/admin/movies/movie/{}/delete/", film.id);
+    let delete = format!("/admin/movies/movie/{}/delete/", added.id);
     let (status, _) = stan.page(&delete).await;
     assert_eq!(status, 403, "nor delete");
-    assert_eq!(movie::Entity::find().count(db).await.unwrap(), 1);
+    assert_eq!(movie::Entity::find().count(db).await.unwrap(), 2);
 }
 
 /// A film straight into the table, with its genres.

@@ -554,6 +554,10 @@ impl AdminPanel {
                     && (self.computed_column(column).is_some()
                         || Self::related_column(column)
                             .is_some_and(|(fk, _)| self.model.foreign_key(fk).is_some()));
+                // A list may be filtered by a many-to-many relation's rows (`genres`).
+                let linked =
+                    option == "list_filter" && self.many_to_many.iter().any(|r| r.name == column);
+                let shown_otherwise = shown_otherwise || linked;
                 if self.model.column(column).is_none() && !shown_otherwise {
                     problems.push(format!(
                         "admin panel `{}`: {option} names `{column}`, which is not a column of {} (columns: {})",

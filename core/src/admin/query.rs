@@ -37,6 +37,15 @@ pub enum Filter {
     IsNull(String),
     /// Inclusive bounds; either may be open.
     Between(String, Option<Json>, Option<Json>),
+    /// Rows linked through a join table to the row `value` of the other table: `key IN (SELECT
+    /// own FROM join WHERE other = value)`.
+    Linked {
+        key: String,
+        join: String,
+        own: String,
+        other: String,
+        value: Json,
+    },
 }
 
 /// How many rows a list holds, as far as it is cheap to know.
@@ -144,6 +153,26 @@ impl ListQuery {
                         range = range.add(Expr::col(Alias::new(name)).lte(to_expr(column, to)?));
                     }
                     range.into()
+                }
+                Filter::Linked {
+                    key,
+                    join,
+                    own,
+                    other,
+                    value,
+                } => {
+                    let value = match value {
+                        Json::Number(n) => n.as_i64().map(Expr::val),
+                        Json::String(s) => Some(Expr::val(s.clone())),
+                        _ => None,
+                    }
+                    .ok_or_else(|| format!("{value} cannot name a row of {join}"))?;
+                    let linked = Query::select()
+                        .column(Alias::new(own))
+                        .from(Alias::new(join))
+                        .and_where(Expr::col(Alias::new(other)).eq(value))
+                        .to_owned();
+                    Expr::col(Alias::new(key)).in_subquery(linked)
                 }
             });
         }

@@ -83,37 +83,7 @@ pub async fn fields(
     let by_field = errors.by_field();
     let mut fields = Vec::new();
     for relation in panel.relations() {
-        let target = target(registry, relation)?;
-        let key = store::key(target)?.name.clone();
-        let label_column = registry
-            .admin_panels()
-            .iter()
-            .find(|p| p.model().table == target.table)
-            .map(|p| p.display_column().to_owned())
-            .unwrap_or_else(|| key.clone());
-        let list = ListQuery {
-            ordering: vec![(label_column.clone(), false)],
-            limit: MAX_CHOICES,
-            ..ListQuery::default()
-        };
-        let rows = query::rows(db, target, &list)
-            .await?
-            .map_err(Error::BadRequest)?;
-        let ticked = selected(relation);
-        let choices = rows
-            .iter()
-            .map(|row: &Row| {
-                let id = row.get(&key).map(store::plain).unwrap_or_default();
-                Choice {
-                    label: row
-                        .get(&label_column)
-                        .map(store::plain)
-                        .unwrap_or_else(|| id.clone()),
-                    selected: ticked.contains(&id),
-                    id,
-                }
-            })
-            .collect();
+        let choices = choices(db, registry, relation, &selected(relation)).await?;
         fields.push(RelationField {
             name: relation.name.clone(),
             label: relation.label.clone(),
@@ -125,6 +95,45 @@ pub async fn fields(
         });
     }
     Ok(fields)
+}
+
+/// The rows `relation` can link to, by their panel's display column, `ticked` as selected.
+pub async fn choices(
+    db: &impl ConnectionTrait,
+    registry: &Registry,
+    relation: &ManyToMany,
+    ticked: &BTreeSet<String>,
+) -> Result<Vec<Choice>> {
+    let target = target(registry, relation)?;
+    let key = store::key(target)?.name.clone();
+    let label_column = registry
+        .admin_panels()
+        .iter()
+        .find(|p| p.model().table == target.table)
+        .map(|p| p.display_column().to_owned())
+        .unwrap_or_else(|| key.clone());
+    let list = ListQuery {
+        ordering: vec![(label_column.clone(), false)],
+        limit: MAX_CHOICES,
+        ..ListQuery::default()
+    };
+    let rows = query::rows(db, target, &list)
+        .await?
+        .map_err(Error::BadRequest)?;
+    Ok(rows
+        .iter()
+        .map(|row: &Row| {
+            let id = row.get(&key).map(store::plain).unwrap_or_default();
+            Choice {
+                label: row
+                    .get(&label_column)
+                    .map(store::plain)
+                    .unwrap_or_else(|| id.clone()),
+                selected: ticked.contains(&id),
+                id,
+            }
+        })
+        .collect())
 }
 
 /// Every ticked key must name a row of the linked table.

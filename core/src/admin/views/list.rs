@@ -248,7 +248,27 @@ pub async fn show(
             json!({ "id": id, "cells": cells, "url": format!("{base}{}/change/", encode(&id)) })
         })
         .collect();
-    let filters = filter_blocks(panel, page.state.registry().admin_panels(), &params, &base);
+    let mut linked = HashMap::new();
+    for relation in panel.relations() {
+        if panel.filters().contains(&relation.name) {
+            let ticked = params
+                .get(&relation.name)
+                .map(str::to_owned)
+                .into_iter()
+                .collect();
+            let choices =
+                crate::admin::relations::choices(db, page.state.registry(), relation, &ticked)
+                    .await?;
+            linked.insert(relation.name.clone(), (relation.label.clone(), choices));
+        }
+    }
+    let filters = filter_blocks(
+        panel,
+        page.state.registry().admin_panels(),
+        &linked,
+        &params,
+        &base,
+    );
     let mut actions = Vec::new();
     if permissions.delete {
         actions.push(json!({ "name": super::actions::DELETE_SELECTED, "label": format!("Delete selected {}", panel.label_text()) }));
@@ -377,8 +397,29 @@ pub(super) fn list_query(panel: &AdminPanel, params: &[(String, String)]) -> Res
         ..ListQuery::default()
     };
     for name in panel.filters() {
-        let column = model.column(name).ok_or(Error::NotFound)?;
-        list.filters.extend(filters_of(column, &params)?);
+        if let Some(column) = model.column(name) {
+            list.filters.extend(filters_of(column, &params)?);
+            continue;
+        }
+        let relation = panel
+            .relations()
+            .iter()
+            .find(|r| &r.name == name)
+            .ok_or(Error::NotFound)?;
+        if let Some(value) = params.get(name) {
+            let other = relation
+                .join
+                .column(&relation.other_column)
+                .ok_or(Error::NotFound)?;
+            let key = crate::admin::store::key(model)?;
+            list.filters.push(Filter::Linked {
+                key: key.name.clone(),
+                join: relation.join.table.clone(),
+                own: relation.own_column.clone(),
+                other: relation.other_column.clone(),
+                value: filter_value(other, value)?,
+            });
+        }
     }
     list.ordering = ordering(panel, params.get(ORDER))?;
     Ok(list)
@@ -499,6 +540,28 @@ impl Params {
     }
 }
 
+/// `value` from the query string as `column` holds it; a value it cannot hold is a 400.
+fn filter_value(column: &ColumnInfo, value: &str) -> Result<Json> {
+    let bad = || {
+        Error::BadRequest(format!(
+            "{value:?} is not a valid value for the {} filter",
+            column.name
+        ))
+    };
+    Ok(match column.column_type {
+        ColumnType::Boolean => match value {
+            "true" | "1" => Json::Bool(true),
+            "false" | "0" => Json::Bool(false),
+            _ => return Err(bad()),
+        },
+        ColumnType::TinyInteger
+        | ColumnType::SmallInteger
+        | ColumnType::Integer
+        | ColumnType::BigInteger => Json::from(value.parse::<i64>().map_err(|_| bad())?),
+        _ => Json::String(value.to_owned()),
+    })
+}
+
 /// The filters the query string asks of `column`: `name=value`, `name__isnull=true`, and for
 /// dates `name__gte` / `name__lte`. A value the column cannot hold is a 400, not a surprise.
 fn filters_of(column: &ColumnInfo, params: &Params) -> Result<Vec<Filter>> {
@@ -510,19 +573,7 @@ fn filters_of(column: &ColumnInfo, params: &Params) -> Result<Vec<Filter>> {
         ))
     };
     if let Some(value) = params.get(name) {
-        let json = match column.column_type {
-            ColumnType::Boolean => match value {
-                "true" | "1" => Json::Bool(true),
-                "false" | "0" => Json::Bool(false),
-                _ => return Err(bad(value)),
-            },
-            ColumnType::TinyInteger
-            | ColumnType::SmallInteger
-            | ColumnType::Integer
-            | ColumnType::BigInteger => Json::from(value.parse::<i64>().map_err(|_| bad(value))?),
-            _ => Json::String(value.to_owned()),
-        };
-        filters.push(Filter::Equals(name.clone(), json));
+        filters.push(Filter::Equals(name.clone(), filter_value(column, value)?));
     }
     if params.get(&format!("{name}__isnull")) == Some("true") {
         filters.push(Filter::IsNull(name.clone()));
@@ -625,14 +676,36 @@ fn headers(
         .collect()
 }
 
+/// The choices of a many-to-many filter, by relation name: its label and the rows it links to.
+type Linked = HashMap<String, (String, Vec<crate::admin::relations::Choice>)>;
+
 fn filter_blocks(
     panel: &AdminPanel,
     state_panels: &[AdminPanel],
+    linked: &Linked,
     params: &Params,
     base: &str,
 ) -> Vec<FilterBlock> {
     let model = panel.model();
-    panel
+    let linked_blocks = panel.filters().iter().filter_map(|name| {
+        let (title, rows) = linked.get(name)?;
+        let current = params.get(name);
+        let choice = |label: &str, set: &[(&str, &str)], selected: bool| FilterChoice {
+            label: label.to_owned(),
+            url: params.with(base, set, &[name]),
+            selected,
+        };
+        let mut choices = vec![choice("All", &[], current.is_none())];
+        for row in rows {
+            choices.push(choice(&row.label, &[(name, &row.id)], row.selected));
+        }
+        Some(FilterBlock {
+            title: title.clone(),
+            choices,
+            input: None,
+        })
+    });
+    let column_blocks = panel
         .filters()
         .iter()
         .filter_map(|name| model.column(name))
@@ -730,8 +803,8 @@ fn filter_blocks(
                 input,
             }
         })
-        .filter(|block| !block.choices.is_empty() || block.input.is_some())
-        .collect()
+        .filter(|block| !block.choices.is_empty() || block.input.is_some());
+    column_blocks.chain(linked_blocks).collect()
 }
 
 /// `date_joined` → "Date joined".
