@@ -141,10 +141,34 @@ async fn content_editors_keep_films_and_staff_only_look() {
     );
     let (status, _) = edna.page("/admin/movies/movie/?genres=comedy").await;
     assert_eq!(status, 400);
-    let (_, by_year) = edna
-        .page("/admin/movies/movie/?release_date__gte=2006-01-01")
+    let (_, list) = edna.page("/admin/movies/movie/").await;
+    assert!(
+        list.contains(">2000s<")
+            && list.contains(">1990s<")
+            && list.contains(">1980s<")
+            && !list.contains(">1970s<"),
+        "decades from the last film's to the first's: {list}"
+    );
+    assert!(
+        !list.contains("\u{a0}2006<"),
+        "years only once a decade is chosen"
+    );
+    let (_, eighties) = edna
+        .page("/admin/movies/movie/?release_date__gte=1980-01-01&release_date__lte=1989-12-31")
         .await;
-    assert!(by_year.contains("2006"), "the year column");
+    assert!(
+        eighties.contains("1 row") && eighties.contains("Brazil"),
+        "{eighties}"
+    );
+    assert!(
+        eighties.contains("\u{a0}1985<") && !eighties.contains("\u{a0}1984<"),
+        "the decade's years, within the catalogue's span: {eighties}"
+    );
+    let (_, year) = edna
+        .page("/admin/movies/movie/?release_date__gte=2006-01-01&release_date__lte=2006-12-31")
+        .await;
+    assert!(year.contains("1 row") && year.contains("Déjà Vu"), "{year}");
+    assert!(year.contains(">2006<"), "the year column");
 
     let stan = admin_of(&app, "stan").await;
     let (status, _) = stan.page("/admin/movies/movie/").await;

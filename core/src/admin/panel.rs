@@ -63,6 +63,7 @@ pub struct AdminPanel {
     list_display: Vec<String>,
     search_fields: Vec<String>,
     list_filter: Vec<String>,
+    by_year: Vec<String>,
     ordering: Vec<String>,
     readonly_fields: Vec<String>,
     per_page: u64,
@@ -141,6 +142,7 @@ impl AdminPanel {
             list_display: model.primary_key.clone(),
             search_fields: Vec::new(),
             list_filter: Vec::new(),
+            by_year: Vec::new(),
             ordering: Vec::new(),
             readonly_fields: Vec::new(),
             per_page: 50,
@@ -411,6 +413,17 @@ impl AdminPanel {
         self
     }
 
+    /// Date columns among the filters that are filtered by decade and year (release dates,
+    /// birthdays) rather than by recent days (when something happened here).
+    pub fn by_year<'a>(mut self, columns: impl IntoIterator<Item = &'a str>) -> Self {
+        self.by_year = owned(columns);
+        self
+    }
+
+    pub fn years_of(&self) -> &[String] {
+        &self.by_year
+    }
+
     pub fn list_filter<'a>(mut self, columns: impl IntoIterator<Item = &'a str>) -> Self {
         self.list_filter = owned(columns);
         self
@@ -535,6 +548,7 @@ impl AdminPanel {
             ("list_display", &self.list_display),
             ("search_fields", &self.search_fields),
             ("list_filter", &self.list_filter),
+            ("by_year", &self.by_year),
             ("ordering", &self.ordering),
             ("readonly_fields", &self.readonly_fields),
             ("exclude", &self.exclude),

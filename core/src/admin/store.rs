@@ -2,7 +2,7 @@
 //! that refer to a row, and the audit log entry that goes with each change — all on the caller's
 //! transaction.
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, Set};
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
@@ -51,6 +51,31 @@ pub async fn find(db: &impl ConnectionTrait, model: &ModelInfo, id: &Json) -> Re
 pub fn version(row: &Row) -> String {
     let digest = Sha256::digest(Json::Object(row.clone()).to_string().as_bytes());
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The smallest and the largest value of column `name`; none when the table has no value there.
+pub async fn bounds(
+    db: &impl ConnectionTrait,
+    model: &ModelInfo,
+    name: &str,
+) -> Result<(Option<Json>, Option<Json>)> {
+    let column = column(model, name)?;
+    let mut found = [None, None];
+    for (slot, function) in [Func::min, Func::max].into_iter().enumerate() {
+        let select = Query::select()
+            .expr_as(function(Expr::col(Alias::new(name))), Alias::new(name))
+            .from(Alias::new(&model.table))
+            .to_owned();
+        let row = db
+            .query_one_raw(db.get_database_backend().build(&select))
+            .await?;
+        found[slot] = match row {
+            Some(row) => Some(crate::models::to_json(column, &row)?).filter(|v| !v.is_null()),
+            None => None,
+        };
+    }
+    let [low, high] = found;
+    Ok((low, high))
 }
 
 fn column<'a>(model: &'a ModelInfo, name: &str) -> Result<&'a ColumnInfo> {

@@ -51,6 +51,7 @@ impl Module for Movies {
                     // `title_search` makes "deja" find "Déjà Vu".
                     .search_fields(["title", "title_search", "director"])
                     .list_filter(["genres", "release_date"])
+                    .by_year(["release_date"])
                     .ordering(["-popularity"])
                     .display("title")
                     .derive("title_search", "title", search::fold)

@@ -262,10 +262,18 @@ pub async fn show(
             linked.insert(relation.name.clone(), (relation.label.clone(), choices));
         }
     }
+    let mut years = HashMap::new();
+    for name in panel.years_of() {
+        let (low, high) = crate::admin::store::bounds(db, panel.model(), name).await?;
+        let year = |v: Option<Json>| -> Option<i32> { v?.as_str()?.get(..4)?.parse().ok() };
+        if let (Some(low), Some(high)) = (year(low), year(high)) {
+            years.insert(name.clone(), (low, high));
+        }
+    }
     let filters = filter_blocks(
         panel,
         page.state.registry().admin_panels(),
-        &linked,
+        &Facets { linked, years },
         &params,
         &base,
     );
@@ -676,19 +684,24 @@ fn headers(
         .collect()
 }
 
-/// The choices of a many-to-many filter, by relation name: its label and the rows it links to.
-type Linked = HashMap<String, (String, Vec<crate::admin::relations::Choice>)>;
+/// What filter blocks need from the database, read before they are built.
+struct Facets {
+    /// By many-to-many relation name: its label and the rows it links to.
+    linked: HashMap<String, (String, Vec<crate::admin::relations::Choice>)>,
+    /// By date column filtered by year: the first and last year with a value.
+    years: HashMap<String, (i32, i32)>,
+}
 
 fn filter_blocks(
     panel: &AdminPanel,
     state_panels: &[AdminPanel],
-    linked: &Linked,
+    facets: &Facets,
     params: &Params,
     base: &str,
 ) -> Vec<FilterBlock> {
     let model = panel.model();
     let linked_blocks = panel.filters().iter().filter_map(|name| {
-        let (title, rows) = linked.get(name)?;
+        let (title, rows) = facets.linked.get(name)?;
         let current = params.get(name);
         let choice = |label: &str, set: &[(&str, &str)], selected: bool| FilterChoice {
             label: label.to_owned(),
@@ -760,6 +773,15 @@ fn filter_blocks(
                     ColumnType::Date
                     | ColumnType::DateTime
                     | ColumnType::Timestamp
+                    | ColumnType::TimestampWithTimeZone
+                        if panel.years_of().contains(&column.name) =>
+                    {
+                        let span = facets.years.get(name).copied();
+                        years(name, span, params, &choice)
+                    }
+                    ColumnType::Date
+                    | ColumnType::DateTime
+                    | ColumnType::Timestamp
                     | ColumnType::TimestampWithTimeZone => {
                         let today = Utc::now().date_naive();
                         let from = params.get(&format!("{name}__gte"));
@@ -805,6 +827,48 @@ fn filter_blocks(
         })
         .filter(|block| !block.choices.is_empty() || block.input.is_some());
     column_blocks.chain(linked_blocks).collect()
+}
+
+/// A by-year date filter: every decade from the last to the first with a value and, once a
+/// decade or one of its years is chosen, that decade's years.
+fn years(
+    name: &str,
+    span: Option<(i32, i32)>,
+    params: &Params,
+    choice: &dyn Fn(&str, &[(&str, &str)], bool) -> FilterChoice,
+) -> Vec<FilterChoice> {
+    let (gte, lte) = (format!("{name}__gte"), format!("{name}__lte"));
+    let (from, to) = (params.get(&gte), params.get(&lte));
+    let mut choices = vec![choice("Any date", &[], from.is_none() && to.is_none())];
+    let Some((first, last)) = span else {
+        return choices;
+    };
+    let range = |start: i32, end: i32| (format!("{start:04}-01-01"), format!("{end:04}-12-31"));
+    let chosen_decade = from
+        .and_then(|f| f.get(..4)?.parse::<i32>().ok())
+        .map(|year| year - year.rem_euclid(10));
+    let (bottom, top) = (first - first.rem_euclid(10), last - last.rem_euclid(10));
+    for decade in (bottom..=top).rev().step_by(10) {
+        let (start, end) = range(decade, decade + 9);
+        let selected = from == Some(start.as_str()) && to == Some(end.as_str());
+        choices.push(choice(
+            &format!("{decade}s"),
+            &[(&gte, &start), (&lte, &end)],
+            selected,
+        ));
+        if chosen_decade == Some(decade) {
+            for year in (decade.max(first)..=(decade + 9).min(last)).rev() {
+                let (start, end) = range(year, year);
+                let selected = from == Some(start.as_str()) && to == Some(end.as_str());
+                choices.push(choice(
+                    &format!("\u{a0}\u{a0}{year}"),
+                    &[(&gte, &start), (&lte, &end)],
+                    selected,
+                ));
+            }
+        }
+    }
+    choices
 }
 
 /// `date_joined` → "Date joined".
