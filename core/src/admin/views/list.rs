@@ -829,13 +829,16 @@ fn filter_blocks(
     column_blocks.chain(linked_blocks).collect()
 }
 
+/// Builds a filter's choice: its label, the parameters it sets, whether it is the current one.
+type MakeChoice<'a> = dyn Fn(&str, &[(&str, &str)], bool) -> FilterChoice + 'a;
+
 /// A by-year date filter: every decade from the last to the first with a value and, once a
 /// decade or one of its years is chosen, that decade's years.
 fn years(
     name: &str,
     span: Option<(i32, i32)>,
     params: &Params,
-    choice: &dyn Fn(&str, &[(&str, &str)], bool) -> FilterChoice,
+    choice: &MakeChoice,
 ) -> Vec<FilterChoice> {
     let (gte, lte) = (format!("{name}__gte"), format!("{name}__lte"));
     let (from, to) = (params.get(&gte), params.get(&lte));
