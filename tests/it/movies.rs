@@ -121,6 +121,19 @@ async fn content_editors_keep_films_and_staff_only_look() {
     assert_eq!(cast.len(), 1);
     assert_eq!(cast[0].name, "Denzel Washington");
 
+    {
+        use bureau_core::sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+        let mut row = added.clone().into_active_model();
+        row.poster_path = Set(Some("/poster.jpg".to_owned()));
+        row.update(db).await.unwrap();
+    }
+    let (_, with_poster) = edna.page("/admin/movies/movie/").await;
+    assert!(
+        with_poster.contains(
+            r#"<td class="thumbnail"><img src="https://image.tmdb.org/t/p/w342/poster.jpg""#
+        ),
+        "{with_poster}"
+    );
     let (status, list) = edna.page("/admin/movies/movie/?q=deja").await;
     assert_eq!(status, 200);
     assert!(!list.contains("0 rows"), "{list}");

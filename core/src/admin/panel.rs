@@ -124,7 +124,16 @@ impl ManyToMany {
 pub struct Computed {
     pub name: String,
     pub label: String,
-    pub value: fn(&Map<String, Json>) -> String,
+    pub value: ComputedValue,
+}
+
+/// What a computed list column shows.
+#[derive(Clone, Copy)]
+pub enum ComputedValue {
+    Text(fn(&Map<String, Json>) -> String),
+    /// A small image (a poster, a photo): its URL, which may depend on the configuration (an image
+    /// server's address); none shows an empty cell.
+    Image(fn(&Map<String, Json>, &crate::Config) -> Option<String>),
 }
 
 impl std::fmt::Debug for Derived {
@@ -261,7 +270,22 @@ impl AdminPanel {
         self.computed.push(Computed {
             name: name.to_owned(),
             label: label.to_owned(),
-            value,
+            value: ComputedValue::Text(value),
+        });
+        self
+    }
+
+    /// A list column `name` showing a thumbnail of the image at the URL `url` computes.
+    pub fn thumbnail(
+        mut self,
+        name: &str,
+        label: &str,
+        url: fn(&Map<String, Json>, &crate::Config) -> Option<String>,
+    ) -> Self {
+        self.computed.push(Computed {
+            name: name.to_owned(),
+            label: label.to_owned(),
+            value: ComputedValue::Image(url),
         });
         self
     }

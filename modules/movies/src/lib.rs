@@ -40,7 +40,11 @@ impl Module for Movies {
             .admin(
                 AdminPanel::of::<movie::Entity>()
                     .label("movies")
-                    .list_display(["title", "year", "vote_average", "popularity", "director"])
+                    .list_display(["title", "poster", "year", "vote_average", "popularity"])
+                    .thumbnail("poster", "Poster", |row, config| {
+                        let movies = config.section::<MoviesConfig>("movies").ok()?;
+                        movies.poster_url(row.get("poster_path")?.as_str())
+                    })
                     .computed("year", "Year", |row| {
                         row.get("release_date")
                             .and_then(|date| date.as_str())

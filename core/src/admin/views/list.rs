@@ -19,6 +19,7 @@ use serde_json::{Value as Json, json};
 
 use crate::admin::AdminPanel;
 use crate::admin::access;
+use crate::admin::panel::ComputedValue;
 use crate::admin::query::{self, Count, Filter, ListQuery, Row, Seek};
 use crate::models::{ColumnInfo, ModelInfo};
 use crate::web::page::Page;
@@ -240,10 +241,10 @@ pub async fn show(
         .iter()
         .map(|row| {
             let id = row.get(&key).map(display_key).unwrap_or_default();
-            let cells: Vec<String> = panel
+            let cells: Vec<Cell> = panel
                 .columns()
                 .iter()
-                .map(|name| cell(panel, &related, row, name))
+                .map(|name| cell(panel, page.state.config(), &related, row, name))
                 .collect();
             json!({ "id": id, "cells": cells, "url": format!("{base}{}/change/", encode(&id)) })
         })
@@ -489,15 +490,35 @@ async fn related_rows(
     Ok(related)
 }
 
+/// A list cell: text, or a thumbnail.
+#[derive(Serialize)]
+struct Cell {
+    text: String,
+    image: Option<String>,
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Self {
+        Self { text, image: None }
+    }
+}
+
 /// One list cell: a column, a field of a related row, or a computed value.
 fn cell(
     panel: &AdminPanel,
+    config: &crate::Config,
     related: &HashMap<String, HashMap<String, query::Row>>,
     row: &query::Row,
     name: &str,
-) -> String {
+) -> Cell {
     if let Some(computed) = panel.computed_column(name) {
-        return (computed.value)(row);
+        return match computed.value {
+            ComputedValue::Text(text) => text(row).into(),
+            ComputedValue::Image(url) => Cell {
+                text: String::new(),
+                image: url(row, config),
+            },
+        };
     }
     if let Some((fk, field)) = AdminPanel::related_column(name) {
         let target = row
@@ -508,12 +529,14 @@ fn cell(
         return match target {
             Some(value) => display(None, value),
             None => "—".to_owned(),
-        };
+        }
+        .into();
     }
     display(
         panel.model().column(name),
         row.get(name).unwrap_or(&Json::Null),
     )
+    .into()
 }
 
 /// The query string as given, with helpers to build links that change one part of it.
