@@ -10,5 +10,6 @@ const DEFAULT_CONFIG: &str = include_str!("../config.toml");
 pub fn app() -> bureau_core::App {
     bureau_core::App::new(DEFAULT_CONFIG)
         .module(bureau_movies::Movies)
+        .module(bureau_forum::Forum)
         .module(bureau_tasks::Tasks)
 }

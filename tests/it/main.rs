@@ -12,6 +12,7 @@ mod config;
 mod conflicts;
 mod contract;
 mod cors;
+mod forum;
 mod http;
 mod mail;
 mod modules;

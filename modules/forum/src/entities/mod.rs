@@ -1,0 +1,5 @@
+//! The module's tables.
+
+pub mod post;
+pub mod report;
+pub mod vote;

@@ -1,0 +1,125 @@
+//! Forum: registered users post about films and vote on posts; moderators hide, lock and delete
+//! posts and work through the reports users file.
+
+pub mod entities;
+mod migrations;
+
+use bureau_core::sea_orm::sea_query::Expr;
+use bureau_core::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use bureau_core::{AdminPanel, AppBuilder, Module, Policy};
+
+pub use entities::{post, report, vote};
+
+/// The forum module, as the composition root lists it.
+pub struct Forum;
+
+/// The moderation actions on posts: (action, label, column, value it sets).
+const POST_ACTIONS: [(&str, &str, post::Column, bool); 4] = [
+    ("hide", "Hide selected posts", post::Column::Hidden, true),
+    (
+        "unhide",
+        "Show selected posts again",
+        post::Column::Hidden,
+        false,
+    ),
+    ("lock", "Lock selected posts", post::Column::Locked, true),
+    (
+        "unlock",
+        "Unlock selected posts",
+        post::Column::Locked,
+        false,
+    ),
+];
+
+impl Module for Forum {
+    fn name(&self) -> &'static str {
+        "forum"
+    }
+
+    fn dependencies(&self) -> &'static [&'static str] {
+        &["movies"]
+    }
+
+    fn build(&self, app: &mut AppBuilder) {
+        let mut posts = AdminPanel::of::<post::Entity>()
+            .label("posts")
+            .list_display([
+                "title",
+                "author_id__username",
+                "movie_id__title",
+                "score",
+                "hidden",
+                "locked",
+                "created_at",
+            ])
+            .search_fields(["title", "body"])
+            .list_filter(["hidden", "locked", "created_at"])
+            .ordering(["-created_at"])
+            .display("title")
+            .readonly_fields(["score", "created_at", "updated_at"])
+            .on_add(|row| {
+                let now = serde_json::Value::from(chrono::Utc::now().to_rfc3339());
+                row.insert("created_at".into(), now.clone());
+                row.insert("updated_at".into(), now);
+            })
+            .on_change(|row| {
+                let now = chrono::Utc::now().to_rfc3339();
+                row.insert("updated_at".into(), now.into());
+            });
+        for (name, label, column, value) in POST_ACTIONS {
+            posts = posts.action(name, label, move |txn, ids| {
+                Box::pin(async move {
+                    let ids: Vec<i64> = ids.iter().filter_map(|id| id.as_i64()).collect();
+                    // Only the rows that change count, and only those get an audit entry.
+                    let done = post::Entity::update_many()
+                        .col_expr(column, Expr::value(value))
+                        .filter(post::Column::Id.is_in(ids))
+                        .filter(column.ne(value))
+                        .exec(txn)
+                        .await?;
+                    Ok(done.rows_affected)
+                })
+            });
+        }
+        app.migrations(migrations::all)
+            .model::<vote::Entity>()
+            .admin(posts)
+            .admin(
+                AdminPanel::of::<report::Entity>()
+                    .label("moderation queue")
+                    .list_display([
+                        "post_id__title",
+                        "reporter_id__username",
+                        "reason",
+                        "created_at",
+                        "resolved",
+                    ])
+                    .list_filter(["resolved", "created_at"])
+                    .search_fields(["reason"])
+                    .ordering(["created_at"])
+                    .readonly_fields(["post_id", "reporter_id", "reason", "created_at"])
+                    .action("resolve", "Mark selected reports resolved", |txn, ids| {
+                        Box::pin(async move {
+                            let ids: Vec<i64> = ids.iter().filter_map(|id| id.as_i64()).collect();
+                            let done = report::Entity::update_many()
+                                .col_expr(report::Column::Resolved, Expr::value(true))
+                                .filter(report::Column::Id.is_in(ids))
+                                .filter(report::Column::Resolved.eq(false))
+                                .exec(txn)
+                                .await?;
+                            Ok(done.rows_affected)
+                        })
+                    }),
+            );
+        for action in [
+            "view", "change", "delete", "hide", "unhide", "lock", "unlock",
+        ] {
+            app.policy(Policy::allow("moderator", "forum.post", action));
+        }
+        for action in ["view", "change", "resolve"] {
+            app.policy(Policy::allow("moderator", "forum.report", action));
+        }
+        app.policy(Policy::allow("staff", "forum.post", "view"))
+            .policy(Policy::allow("staff", "forum.report", "view"));
+    }
+}
