@@ -30,6 +30,7 @@ pub mod testing;
 
 pub use admin::{AdminAction, AdminPanel};
 pub use app::{App, Server, shutdown_signal};
+pub use cli::ModuleCommand;
 pub use config::{
     AllowedOrigins, AppConfig, Backend, Config, ConfigSource, CorsConfig, DatabaseConfig,
     DatabaseUrl, HostPattern, LogConfig, LogFormat, Origin, Profile, SecretKey, SecurityConfig,
@@ -49,4 +50,4 @@ pub use web::page::Page;
 pub use web::routing::{Methods, RouteInfo, RouteKind, delete, get, patch, post, put};
 
 // What module crates build with, re-exported so they need no versions of their own.
-pub use {minijinja, poem, poem_openapi, rust_embed, sea_orm, sea_orm_migration};
+pub use {clap, minijinja, poem, poem_openapi, rust_embed, sea_orm, sea_orm_migration};
