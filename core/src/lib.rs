@@ -50,4 +50,4 @@ pub use web::page::Page;
 pub use web::routing::{Methods, RouteInfo, RouteKind, delete, get, patch, post, put};
 
 // What module crates build with, re-exported so they need no versions of their own.
-pub use {clap, minijinja, poem, poem_openapi, rust_embed, sea_orm, sea_orm_migration};
+pub use {minijinja, poem, poem_openapi, rust_embed, sea_orm, sea_orm_migration};
