@@ -196,12 +196,18 @@ pub(crate) fn assemble(modules: &[std::sync::Arc<dyn Module>]) -> Result<(Regist
             .iter()
             .map(|s| (format!("[{}]", s.name), s.module)),
     ));
-    errors.extend(duplicates(
-        "command",
-        parts.commands.iter().map(|c| (c.full_name(), c.module)),
-    ));
+    // A module's commands live under its own name, so only the module itself can repeat one.
     let core_commands = crate::cli::core_command_names();
-    for command in &parts.commands {
+    for (index, command) in parts.commands.iter().enumerate() {
+        if parts.commands[..index]
+            .iter()
+            .any(|other| other.full_name() == command.full_name())
+        {
+            errors.push(format!(
+                "module `{}`: command `{}` is registered twice",
+                command.module, command.name
+            ));
+        }
         if core_commands.iter().any(|c| c == command.module) {
             errors.push(format!(
                 "module `{}`: command `{}` cannot be reached, because `bureau {}` is a core command",

@@ -13,7 +13,8 @@ use futures_util::future::BoxFuture;
 
 use crate::{AppState, Error, Result};
 
-/// A command a module adds, run as `bureau <module> <name> [args]`.
+/// A command a module adds, run as `bureau <module> <name> [args]`. The module depends on `clap`
+/// itself: clap's derive names the crate, so a re-export would not do.
 ///
 /// ```ignore
 /// #[derive(clap::Args)]
