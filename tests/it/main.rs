@@ -13,6 +13,7 @@ mod conflicts;
 mod contract;
 mod cors;
 mod http;
+mod import_tmdb;
 mod mail;
 mod modules;
 mod movies;
