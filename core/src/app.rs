@@ -5,6 +5,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use sea_orm::DatabaseConnection;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -77,18 +78,7 @@ pub(crate) async fn start(
     let mut db = db::connect(&config.database, prepare).await?;
     db.set_metric_callback(web::queries::record);
     if prepare {
-        db::with_startup_lock(&db, &config.database.url, async {
-            if config.database.migrate_on_start {
-                db::migrate::up(&db, &registry, None).await?;
-            }
-            // Before the fixtures, so demo data can name the default roles.
-            rbac::seed_when_current(&db, &registry).await?;
-            if config.app.load_demo_fixtures {
-                models::load_demo_fixtures(&db, &registry).await?;
-            }
-            Ok(())
-        })
-        .await?;
+        prepare_database(&db, &registry, &config).await?;
     }
     let sessions = session::Store::new(&config, &db).await?;
     let state = AppState::new(config, db, registry, sessions, mail)?;
@@ -131,6 +121,27 @@ pub(crate) async fn start(
         task,
         first_superuser,
     })
+}
+
+/// The startup work, under the startup lock: migrations (with `migrate_on_start`), the default
+/// permissions, and demo fixtures (with `load_demo_fixtures`).
+pub(crate) async fn prepare_database(
+    db: &DatabaseConnection,
+    registry: &Registry,
+    config: &Config,
+) -> Result<()> {
+    db::with_startup_lock(db, &config.database.url, async {
+        if config.database.migrate_on_start {
+            db::migrate::up(db, registry, None).await?;
+        }
+        // Before the fixtures, so demo data can name the default roles.
+        rbac::seed_when_current(db, registry).await?;
+        if config.app.load_demo_fixtures {
+            models::load_demo_fixtures(db, registry).await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// A running server.

@@ -30,6 +30,7 @@ pub mod testing;
 
 pub use admin::{AdminAction, AdminPanel};
 pub use app::{App, Server, shutdown_signal};
+pub use cli::ModuleCommand;
 pub use config::{
     AllowedOrigins, AppConfig, Backend, Config, ConfigSource, CorsConfig, DatabaseConfig,
     DatabaseUrl, HostPattern, LogConfig, LogFormat, Origin, Profile, SecretKey, SecurityConfig,

@@ -12,6 +12,7 @@ use sea_orm::EntityTrait;
 use serde::de::DeserializeOwned;
 
 use crate::admin::AdminPanel;
+use crate::cli::{ModuleCommand, RegisteredCommand};
 use crate::config::ConfigSection;
 use crate::jobs::{Every, Job};
 use crate::models::{Fixture, ModelInfo};
@@ -60,6 +61,7 @@ pub(crate) struct Parts {
     pub nav: Vec<NavEntry>,
     pub jobs: Vec<Job>,
     pub config_sections: Vec<ConfigSection>,
+    pub commands: Vec<RegisteredCommand>,
     /// Problems found while registering, already prefixed with the module's name.
     pub errors: Vec<String>,
 }
@@ -240,6 +242,21 @@ impl AppBuilder {
         self.parts
             .config_sections
             .push(ConfigSection::new::<T>(self.module, name));
+        self
+    }
+
+    /// Adds a command to the command line, run as `bureau <module> <name> [args]` and listed by
+    /// `bureau --help`: `app.command("import", "Import films from files", Import)`.
+    pub fn command<C: ModuleCommand>(
+        &mut self,
+        name: &'static str,
+        about: &'static str,
+        command: C,
+    ) -> &mut Self {
+        match RegisteredCommand::new(self.module, name, about, command) {
+            Ok(command) => self.parts.commands.push(command),
+            Err(message) => self.error(message),
+        }
         self
     }
 }

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::admin::AdminPanel;
 use crate::builtin::Core;
+use crate::cli::RegisteredCommand;
 use crate::config::ConfigSection;
 use crate::jobs::Job;
 use crate::models::{Fixture, ModelInfo};
@@ -42,6 +43,7 @@ pub struct Registry {
     static_files: Vec<(&'static str, Assets)>,
     jobs: Vec<Job>,
     config_sections: Vec<ConfigSection>,
+    commands: Vec<RegisteredCommand>,
     migrator: bureau_migrations::Migrator,
     openapi: Value,
 }
@@ -123,6 +125,18 @@ impl Registry {
         &self.config_sections
     }
 
+    /// Names of the modules' commands, as `<module> <command>`.
+    pub fn command_names(&self) -> Vec<String> {
+        self.commands
+            .iter()
+            .map(RegisteredCommand::full_name)
+            .collect()
+    }
+
+    pub(crate) fn commands(&self) -> &[RegisteredCommand] {
+        &self.commands
+    }
+
     pub(crate) fn migrator(&self) -> &bureau_migrations::Migrator {
         &self.migrator
     }
@@ -182,6 +196,25 @@ pub(crate) fn assemble(modules: &[std::sync::Arc<dyn Module>]) -> Result<(Regist
             .iter()
             .map(|s| (format!("[{}]", s.name), s.module)),
     ));
+    // A module's commands live under its own name, so only the module itself can repeat one.
+    let core_commands = crate::cli::core_command_names();
+    for (index, command) in parts.commands.iter().enumerate() {
+        if parts.commands[..index]
+            .iter()
+            .any(|other| other.full_name() == command.full_name())
+        {
+            errors.push(format!(
+                "module `{}`: command `{}` is registered twice",
+                command.module, command.name
+            ));
+        }
+        if core_commands.iter().any(|c| c == command.module) {
+            errors.push(format!(
+                "module `{}`: command `{}` cannot be reached, because `bureau {}` is a core command",
+                command.module, command.name, command.module
+            ));
+        }
+    }
     for (module, policy) in &parts.policies {
         if let Some(object) = policy.object()
             && !parts.models.iter().any(|m| m.key() == object)
@@ -227,6 +260,7 @@ pub(crate) fn assemble(modules: &[std::sync::Arc<dyn Module>]) -> Result<(Regist
         static_files: parts.static_files,
         jobs: parts.jobs,
         config_sections: parts.config_sections,
+        commands: parts.commands,
         migrator,
         openapi,
     };

@@ -4,7 +4,7 @@ use bureau_core::sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, QueryO
 use bureau_core::testing::{TestApp, TestDatabase};
 
 use crate::probe::{DEMO, Probe, note};
-use crate::support::{app_with, bureau, command, stderr, stdout};
+use crate::support::{app_with, bureau, command, command_with, stderr, stdout};
 
 #[test]
 fn check_fails_when_the_database_is_unreachable() {
@@ -310,4 +310,59 @@ async fn routes_lists_pages_and_api_operations_with_their_modules() {
         "{routes}"
     );
     assert!(line("/").ends_with("page movies"), "{routes}");
+}
+
+#[tokio::test]
+async fn a_module_command_runs_with_the_app_state_and_its_own_arguments() {
+    let probe = Probe::default();
+    let bureau = app_with(&probe);
+    let app = TestApp::spawn(&bureau).await;
+    command(&bureau, &app.database, &["loaddata", "probe/demo"])
+        .await
+        .unwrap();
+
+    let all = command(&bureau, &app.database, &["probe", "notes"]).await;
+    let published = command_with(
+        &bureau,
+        &app.database,
+        &["probe", "notes", "--published"],
+        |source| source.var("BUREAU_PROBE__GREETING", "bonjour"),
+    )
+    .await;
+    let unknown = command(&bureau, &app.database, &["probe", "notes", "--draft"]).await;
+    let missing = command(&bureau, &app.database, &["probe", "tally"]).await;
+
+    assert_eq!(all.unwrap(), "hello: 2 notes\n");
+    assert_eq!(published.unwrap(), "bonjour: 1 notes\n");
+    assert!(
+        unknown
+            .unwrap_err()
+            .contains("unexpected argument '--draft' found")
+    );
+    assert!(
+        missing
+            .unwrap_err()
+            .contains("unrecognized subcommand 'tally'")
+    );
+}
+
+#[tokio::test]
+async fn a_module_command_migrates_first_or_is_refused_while_migrations_are_pending() {
+    let bureau = app_with(&Probe::default());
+    let database = TestDatabase::create().await;
+
+    let refused = command_with(&bureau, &database, &["probe", "notes"], |source| {
+        source.var("BUREAU_DATABASE__MIGRATE_ON_START", "false")
+    })
+    .await;
+    let migrated = command(&bureau, &database, &["probe", "notes"]).await;
+
+    let refused = refused.unwrap_err();
+    assert!(
+        refused.contains(
+            " migration(s) pending and database.migrate_on_start is off; run `bureau migrate up` first"
+        ),
+        "{refused}"
+    );
+    assert_eq!(migrated.unwrap(), "hello: 0 notes\n");
 }

@@ -249,3 +249,64 @@ fn a_policy_must_name_a_registered_model() {
         "{error}"
     );
 }
+
+#[test]
+fn module_commands_are_checked_at_assembly() {
+    use crate::probe::NotesCommand;
+
+    let error = assembly_error(
+        bureau::app()
+            .module(part("alpha", |app| {
+                app.command("sync", "Sync", NotesCommand)
+                    .command("sync", "Sync again", NotesCommand)
+                    .command("Sync_All", "Badly named", NotesCommand)
+                    .command("configured", "Shadows --config", Shadowing);
+            }))
+            .module(part("check", |app| {
+                app.command("deep", "Unreachable", NotesCommand);
+            })),
+    );
+
+    assert!(
+        error.contains("module `alpha`: command `sync` is registered twice"),
+        "{error}"
+    );
+    assert!(
+        error.contains("module `alpha`: command name `Sync_All` must be lowercase letters"),
+        "{error}"
+    );
+    assert!(
+        error.contains(
+            "module `alpha`: command `configured` declares `--config`, which every command already takes"
+        ),
+        "{error}"
+    );
+    assert!(
+        error.contains(
+            "module `check`: command `deep` cannot be reached, because `bureau check` is a core command"
+        ),
+        "{error}"
+    );
+}
+
+/// A command whose own `--config` would shadow the global option.
+struct Shadowing;
+
+#[derive(clap::Args)]
+struct ShadowingArgs {
+    #[arg(long)]
+    config: Option<String>,
+}
+
+impl bureau_core::ModuleCommand for Shadowing {
+    type Args = ShadowingArgs;
+
+    async fn run(
+        &self,
+        _state: bureau_core::AppState,
+        _args: ShadowingArgs,
+        _out: &mut (dyn std::io::Write + Send),
+    ) -> bureau_core::Result<()> {
+        Ok(())
+    }
+}

@@ -14,6 +14,7 @@ mod contract;
 mod cors;
 mod forum;
 mod http;
+mod import_tmdb;
 mod mail;
 mod modules;
 mod movies;

@@ -1,19 +1,24 @@
-//! `bureau <command>`: serve, migrate, createsuperuser, loaddata, dumpdata, check, routes.
+//! `bureau <command>`: serve, migrate, createsuperuser, loaddata, dumpdata, check, routes, and
+//! the commands modules add (`bureau <module> <command>`, `module_commands.rs`).
 
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
-use crate::app::{shutdown_signal, start};
+use crate::app::{prepare_database, shutdown_signal, start};
 use crate::config::ConfigSource;
 use crate::registry::Endpoints;
-use crate::{App, Config, Error, Registry, Result, db, models, rbac};
+use crate::{App, AppState, Config, Error, Registry, Result, db, mail, models, rbac, session};
 
+mod module_commands;
 mod superuser;
+
+pub use module_commands::ModuleCommand;
+pub(crate) use module_commands::RegisteredCommand;
 
 /// Where `createsuperuser --no-input` takes the password from.
 const SUPERUSER_PASSWORD_VAR: &str = "BUREAU_SUPERUSER_PASSWORD";
@@ -104,8 +109,11 @@ enum Migrate {
 impl App {
     /// Runs the command line of this process and reports failure as the exit code.
     pub fn run_cli(self) -> ExitCode {
-        let cli = Cli::parse();
-        match run_process(&self, cli) {
+        match self.assemble().and_then(|(registry, endpoints)| {
+            // Exits the process itself for --help, --version and arguments that do not parse.
+            let matches = command_line(&registry).get_matches();
+            run_process(&self, matches, registry, endpoints)
+        }) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("error: {error}");
@@ -126,20 +134,63 @@ impl App {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        let cli = Cli::try_parse_from(
-            std::iter::once("bureau".into()).chain(args.into_iter().map(Into::into)),
-        )
-        .map_err(|e| Error::BadRequest(e.to_string()))?;
         let (registry, endpoints) = self.assemble()?;
+        let matches = command_line(&registry)
+            .try_get_matches_from(
+                std::iter::once("bureau".into()).chain(args.into_iter().map(Into::into)),
+            )
+            .map_err(|e| Error::BadRequest(e.to_string()))?;
+        let (invocation, _) = Invocation::of(&registry, &matches)?;
         let config = Config::load(&source, registry.config_sections())?;
         let password = source.env_var(SUPERUSER_PASSWORD_VAR);
-        dispatch(cli.command, registry, endpoints, config, password, out).await
+        dispatch(invocation, registry, endpoints, config, password, out).await
     }
 }
 
-fn run_process(app: &App, cli: Cli) -> Result<()> {
-    let source = ConfigSource::from_process(app.defaults(), cli.config.clone())?;
-    let (registry, endpoints) = app.assemble()?;
+/// Core's commands, then each module's under the module's name.
+fn command_line(registry: &Registry) -> clap::Command {
+    module_commands::add_to(Cli::command(), registry.commands())
+}
+
+/// The names of core's commands, which no module's name may shadow.
+pub(crate) fn core_command_names() -> Vec<String> {
+    let cli = Cli::command();
+    let mut names: Vec<String> = cli
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    names.push("help".into());
+    names
+}
+
+/// What the command line asks for.
+enum Invocation<'m> {
+    Core(Option<Command>),
+    Module(RegisteredCommand, &'m ArgMatches),
+}
+
+impl<'m> Invocation<'m> {
+    /// The command `matches` chose, and the configuration file it names.
+    fn of(registry: &Registry, matches: &'m ArgMatches) -> Result<(Self, Option<PathBuf>)> {
+        let parse_error = |e: clap::Error| Error::BadRequest(e.to_string());
+        if let Some((command, args)) = module_commands::chosen(registry.commands(), matches) {
+            // A global option's value is kept at the top level wherever it was typed.
+            let config = matches.get_one::<PathBuf>("config").cloned();
+            return Ok((Self::Module(command, args), config));
+        }
+        let cli = Cli::from_arg_matches(matches).map_err(parse_error)?;
+        Ok((Self::Core(cli.command), cli.config))
+    }
+}
+
+fn run_process(
+    app: &App,
+    matches: ArgMatches,
+    registry: Registry,
+    endpoints: Endpoints,
+) -> Result<()> {
+    let (invocation, file) = Invocation::of(&registry, &matches)?;
+    let source = ConfigSource::from_process(app.defaults(), file)?;
     let config = Config::load(&source, registry.config_sections())?;
     let password = source.env_var(SUPERUSER_PASSWORD_VAR);
     crate::logging::init(&config);
@@ -149,7 +200,7 @@ fn run_process(app: &App, cli: Cli) -> Result<()> {
         .map_err(|e| Error::io("starting the async runtime", e))?;
     let mut stdout = std::io::stdout();
     runtime.block_on(dispatch(
-        cli.command,
+        invocation,
         registry,
         endpoints,
         config,
@@ -159,7 +210,7 @@ fn run_process(app: &App, cli: Cli) -> Result<()> {
 }
 
 async fn dispatch(
-    command: Option<Command>,
+    invocation: Invocation<'_>,
     registry: Registry,
     endpoints: Endpoints,
     mut config: Config,
@@ -167,6 +218,12 @@ async fn dispatch(
     out: &mut (dyn Write + Send),
 ) -> Result<()> {
     let out_err = |e| Error::io("writing output", e);
+    let command = match invocation {
+        Invocation::Core(command) => command,
+        Invocation::Module(command, args) => {
+            return module_command(&command, args, registry, config, out).await;
+        }
+    };
     match command.unwrap_or(Command::Serve { addr: None }) {
         Command::Serve { addr } => {
             if let Some(addr) = addr {
@@ -301,6 +358,38 @@ async fn applied_count(db: &DatabaseConnection, registry: &Registry) -> Result<u
         .iter()
         .filter(|m| m.applied)
         .count())
+}
+
+/// Runs a module's command with the app's state, prepared as `serve` would prepare it.
+async fn module_command(
+    command: &RegisteredCommand,
+    args: &ArgMatches,
+    registry: Registry,
+    config: Config,
+    out: &mut (dyn Write + Send),
+) -> Result<()> {
+    with_database(&config.clone(), async |db| {
+        if !config.database.migrate_on_start {
+            let pending = db::migrate::pending(db, &registry).await?;
+            if pending > 0 {
+                return Err(Error::BadRequest(format!(
+                    "{pending} migration(s) pending and database.migrate_on_start is off; \
+                     run `bureau migrate up` first"
+                )));
+            }
+        }
+        prepare_database(db, &registry, &config).await?;
+        command.run(state(db, registry, config)?, args, out).await
+    })
+    .await
+}
+
+/// The state handlers get, for commands that need it: sessions in the database (a command makes
+/// none), the configured mail transport.
+fn state(db: &DatabaseConnection, registry: Registry, config: Config) -> Result<AppState> {
+    let sessions = session::Store::Database(session::DatabaseStore::new(db.clone()));
+    let mail = mail::Transport::from_config(&config)?;
+    AppState::new(config, db.clone(), registry, sessions, mail)
 }
 
 /// Runs `work` on a fresh pool and closes the pool afterwards, whether or not the work failed.

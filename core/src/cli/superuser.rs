@@ -5,8 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use super::{SUPERUSER_PASSWORD_VAR, with_database};
 use crate::auth::users::{self, NewUser};
-use crate::session;
-use crate::{AppState, Config, Error, FieldErrors, Registry, Result, mail};
+use crate::{Config, Error, FieldErrors, Registry, Result};
 
 pub(super) struct Answers {
     username: String,
@@ -88,9 +87,7 @@ pub(super) async fn create(
     out: &mut (dyn Write + Send),
 ) -> Result<()> {
     with_database(&config.clone(), async |db| {
-        let sessions = session::Store::Database(session::DatabaseStore::new(db.clone()));
-        let mail = mail::Transport::from_config(&config)?;
-        let state = AppState::new(config, db.clone(), registry, sessions, mail)?;
+        let state = super::state(db, registry, config)?;
         let new = NewUser {
             username: answers.username.trim().to_owned(),
             email: answers.email.trim().to_owned(),

@@ -7,6 +7,7 @@ pub mod entities;
 mod migrations;
 mod pages;
 pub mod search;
+mod tmdb;
 
 use bureau_core::rust_embed::RustEmbed;
 use bureau_core::{AdminPanel, AppBuilder, Module, Policy, get};
@@ -103,5 +104,6 @@ impl Module for Movies {
             }
             app.policy(Policy::allow("staff", object, "view"));
         }
+        app.command(tmdb::NAME, tmdb::ABOUT, tmdb::ImportTmdb);
     }
 }

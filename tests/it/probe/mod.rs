@@ -11,8 +11,8 @@ use bureau_core::poem::{Body, handler};
 use bureau_core::poem_openapi::payload::Json;
 use bureau_core::poem_openapi::{Object, OpenApi};
 use bureau_core::rust_embed::RustEmbed;
-use bureau_core::sea_orm::{EntityTrait, PaginatorTrait};
-use bureau_core::{AdminPanel, AppBuilder, AppState, Module, Policy, get, post};
+use bureau_core::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use bureau_core::{AdminPanel, AppBuilder, AppState, Module, ModuleCommand, Policy, get, post};
 use serde::Deserialize;
 use tokio::sync::Notify;
 
@@ -279,7 +279,8 @@ impl Module for Probe {
                     }
                 },
             )
-            .config_section::<ProbeConfig>("probe");
+            .config_section::<ProbeConfig>("probe")
+            .command("notes", "Count the probe's notes", NotesCommand);
         for policy in &self.extra_policies {
             app.policy(policy.clone());
         }
@@ -365,5 +366,35 @@ impl ProbeApi {
             .await
             .map_err(bureau_core::Error::from)?;
         Ok(Json(NoteCount { count }))
+    }
+}
+
+/// `bureau probe notes [--published]`: a module command, greeting as `[probe]` says.
+pub struct NotesCommand;
+
+#[derive(clap::Args)]
+pub struct NotesArgs {
+    /// Count only published notes
+    #[arg(long)]
+    published: bool,
+}
+
+impl ModuleCommand for NotesCommand {
+    type Args = NotesArgs;
+
+    async fn run(
+        &self,
+        state: AppState,
+        args: NotesArgs,
+        out: &mut (dyn std::io::Write + Send),
+    ) -> bureau_core::Result<()> {
+        let mut query = note::Entity::find();
+        if args.published {
+            query = query.filter(note::Column::Published.eq(true));
+        }
+        let count = query.count(state.db()).await?;
+        let config = state.config().section::<ProbeConfig>("probe")?;
+        writeln!(out, "{}: {count} notes", config.greeting)
+            .map_err(|e| bureau_core::Error::io("writing output", e))
     }
 }
