@@ -210,3 +210,153 @@ async fn moderators_hide_lock_and_resolve_reports_in_bulk_with_audit_entries() {
     let count = |action: &str| entries.iter().filter(|e| e.action == action).count();
     assert_eq!((count("hide"), count("lock"), count("resolve")), (2, 2, 1));
 }
+
+async fn logged_in(app: &TestApp, username: &str) -> Browser {
+    let browser = Browser::new(app);
+    let response = browser
+        .fill(
+            "/accounts/login/",
+            &[("login", username), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    browser
+}
+
+#[tokio::test]
+async fn hidden_posts_show_only_to_their_author_and_moderators() {
+    let (app, _) = spawn().await;
+    let ann = person(&app, "ann", &[]).await;
+    person(&app, "bob", &[]).await;
+    person(&app, "mo", &["moderator"]).await;
+    post_by(&app, &ann, None, "Visible").await;
+    let hidden = post_by(&app, &ann, None, "Secret").await;
+    {
+        use bureau_core::sea_orm::IntoActiveModel;
+        let mut row = hidden.clone().into_active_model();
+        row.hidden = Set(true);
+        row.update(app.state().db()).await.unwrap();
+    }
+    let path = format!("/forum/{}/", hidden.id);
+    let anonymous = app.get("/forum/").await.text().await.unwrap();
+    assert!(anonymous.contains("Visible") && !anonymous.contains("Secret"));
+    assert_eq!(app.get(&path).await.status(), 404);
+    let bob = logged_in(&app, "bob").await;
+    assert_eq!(bob.page(&path).await.0, 404);
+    for who in ["ann", "mo"] {
+        let browser = logged_in(&app, who).await;
+        let (status, page) = browser.page(&path).await;
+        assert_eq!(status, 200, "{who}");
+        assert!(page.contains("hidden"), "{who}");
+        let (_, list) = browser.page("/forum/").await;
+        assert!(list.contains("Secret"), "{who}");
+    }
+}
+
+#[tokio::test]
+async fn users_write_posts_about_films_safely_and_not_too_fast() {
+    let (app, _) = spawn().await;
+    person(&app, "ann", &[]).await;
+    let brazil = film(&app, "Brazil").await;
+    let anonymous = app.get("/forum/new/").await;
+    assert_eq!(anonymous.status(), 303, "log in first");
+
+    let ann = logged_in(&app, "ann").await;
+    let new = format!("/forum/new/?movie={}", brazil.id);
+    let (status, form) = ann.page(&new).await;
+    assert_eq!(status, 200);
+    assert!(form.contains("About") && form.contains("Brazil"), "{form}");
+
+    let movie = brazil.id.to_string();
+    let bad = ann
+        .submit(
+            &new,
+            "/forum/new/",
+            &[
+                ("title", "   "),
+                ("body", "Kept *body*"),
+                ("movie", movie.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    let page = crate::support::html(&bad.text().await.unwrap());
+    assert!(
+        page.contains("This field is required.") && page.contains("Kept *body*"),
+        "{page}"
+    );
+    let wrong_film = ann
+        .submit(
+            &new,
+            "/forum/new/",
+            &[("title", "T"), ("body", "B"), ("movie", "999999")],
+        )
+        .await;
+    assert_eq!(wrong_film.status(), 422);
+
+    let attack = "**bold** text\n\n[x](javascript:alert(2))\n\n<script>alert(1)</script>";
+    let done = ann
+        .submit(
+            &new,
+            "/forum/new/",
+            &[
+                ("title", "<img src=x onerror=alert(1)> Brazil"),
+                ("body", attack),
+                ("movie", movie.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(done.status(), 303);
+    let url = crate::browser::location(&done);
+    let shown = ann.get(&url).await.text().await.unwrap();
+    assert!(
+        shown.contains("Your post is published."),
+        "the flash message after the redirect"
+    );
+    assert!(
+        shown.contains("<strong>bold</strong>"),
+        "Markdown is rendered"
+    );
+    assert!(
+        !shown.contains("<script>alert") && !shown.contains("href=\"javascript:"),
+        "{shown}"
+    );
+    assert!(!shown.contains("<img src=x"), "titles are escaped");
+    let about = post::Entity::find()
+        .one(app.state().db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(about.movie_id, Some(brazil.id));
+    let (_, listed) = ann.page(&format!("/forum/?movie={}", brazil.id)).await;
+    assert!(listed.contains("1 post"), "{listed}");
+
+    for i in 2..=5 {
+        let title = format!("Post {i}");
+        let ok = ann
+            .submit(
+                "/forum/new/",
+                "/forum/new/",
+                &[("title", title.as_str()), ("body", "More.")],
+            )
+            .await;
+        assert_eq!(ok.status(), 303, "{title}");
+    }
+    let sixth = ann
+        .submit(
+            "/forum/new/",
+            "/forum/new/",
+            &[("title", "Too fast"), ("body", "More.")],
+        )
+        .await;
+    assert_eq!(sixth.status(), 429);
+    assert!(crate::support::html(&sixth.text().await.unwrap()).contains("wait a little"));
+    assert_eq!(
+        post::Entity::find()
+            .all(app.state().db())
+            .await
+            .unwrap()
+            .len(),
+        5
+    );
+}

@@ -2,13 +2,21 @@
 //! posts and work through the reports users file.
 
 pub mod entities;
+mod markdown;
 mod migrations;
+mod pages;
 
+use bureau_core::rust_embed::RustEmbed;
 use bureau_core::sea_orm::sea_query::Expr;
 use bureau_core::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use bureau_core::{AdminPanel, AppBuilder, Module, Policy};
+use bureau_core::{AdminPanel, AppBuilder, Module, Policy, get};
 
 pub use entities::{post, report, vote};
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+#[crate_path = "bureau_core::rust_embed"]
+struct Templates;
 
 /// The forum module, as the composition root lists it.
 pub struct Forum;
@@ -82,6 +90,11 @@ impl Module for Forum {
             });
         }
         app.migrations(migrations::all)
+            .route("/forum/", get(pages::list))
+            .route("/forum/new/", get(pages::new).post(pages::create))
+            .route("/forum/:id/", get(pages::detail))
+            .templates::<Templates>()
+            .nav("Forum", "/forum/")
             .model::<vote::Entity>()
             .admin(posts)
             .admin(
