@@ -360,3 +360,183 @@ async fn users_write_posts_about_films_safely_and_not_too_fast() {
         5
     );
 }
+
+#[tokio::test]
+async fn only_authors_edit_and_delete_their_posts_and_not_when_locked() {
+    let (app, _) = spawn().await;
+    let ann = person(&app, "ann", &[]).await;
+    person(&app, "bob", &[]).await;
+    let mine = post_by(&app, &ann, None, "Ann's post").await;
+    let edit = format!("/forum/{}/edit/", mine.id);
+    let delete = format!("/forum/{}/delete/", mine.id);
+    let db = app.state().db();
+    let stored = || async { post::Entity::find_by_id(mine.id).one(db).await.unwrap() };
+
+    assert_eq!(
+        app.get(&edit).await.status(),
+        303,
+        "anonymous: log in first"
+    );
+    let bob = logged_in(&app, "bob").await;
+    assert_eq!(bob.page(&edit).await.0, 403);
+    let ann_page = format!("/forum/{}/", mine.id);
+    let refused = bob
+        .submit(
+            &ann_page,
+            &edit,
+            &[("title", "Bob was here"), ("body", "x")],
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    let refused = bob.submit(&ann_page, &delete, &[]).await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(stored().await.unwrap().title, "Ann's post", "no change");
+
+    let ann_browser = logged_in(&app, "ann").await;
+    let bad = ann_browser
+        .submit(&edit, &edit, &[("title", ""), ("body", "Still here")])
+        .await;
+    assert_eq!(bad.status(), 422);
+    let saved = ann_browser
+        .submit(
+            &edit,
+            &edit,
+            &[("title", "Ann's better post"), ("body", "New *text*")],
+        )
+        .await;
+    assert_eq!(saved.status(), 303);
+    let shown = ann_browser.get(&ann_page).await.text().await.unwrap();
+    assert!(shown.contains("Your post is saved.") && shown.contains("<em>text</em>"));
+    let edited = stored().await.unwrap();
+    assert_eq!(edited.title, "Ann's better post");
+    // MariaDB keeps whole seconds: the edit may share the creation's second.
+    assert!(edited.updated_at >= edited.created_at);
+
+    {
+        use bureau_core::sea_orm::IntoActiveModel;
+        let mut row = edited.clone().into_active_model();
+        row.locked = Set(true);
+        row.update(db).await.unwrap();
+    }
+    assert_eq!(ann_browser.page(&edit).await.0, 403, "locked");
+    let refused = ann_browser.submit(&ann_page, &delete, &[]).await;
+    assert_eq!(refused.status(), 403);
+    let vote_url = format!("/forum/{}/vote/", mine.id);
+    let voted = ann_browser
+        .submit(&ann_page, &vote_url, &[("value", "up")])
+        .await;
+    assert_eq!(voted.status(), 303);
+    let after = ann_browser.get(&ann_page).await.text().await.unwrap();
+    assert!(after.contains("it takes no more votes"), "{after}");
+    assert_eq!(stored().await.unwrap().score, 0);
+
+    {
+        use bureau_core::sea_orm::IntoActiveModel;
+        let mut row = stored().await.unwrap().into_active_model();
+        row.locked = Set(false);
+        row.update(db).await.unwrap();
+    }
+    let confirm = ann_browser.page(&delete).await;
+    assert!(confirm.1.contains("Delete your post?"));
+    let deleted = ann_browser.submit(&delete, &delete, &[]).await;
+    assert_eq!(deleted.status(), 303);
+    let list = ann_browser.get("/forum/").await.text().await.unwrap();
+    assert!(crate::support::html(&list).contains("is deleted."));
+    assert!(stored().await.is_none());
+}
+
+#[tokio::test]
+async fn votes_toggle_and_switch_and_reports_reach_the_queue() {
+    let (app, _) = spawn().await;
+    let ann = person(&app, "ann", &[]).await;
+    person(&app, "bob", &[]).await;
+    let post = post_by(&app, &ann, None, "Vote on me").await;
+    let page = format!("/forum/{}/", post.id);
+    let url = format!("/forum/{}/vote/", post.id);
+    let db = app.state().db();
+    let score = || async {
+        post::Entity::find_by_id(post.id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+            .score
+    };
+    let bob = logged_in(&app, "bob").await;
+    for (value, expected, message) in [
+        ("up", 1, "You voted this post up."),
+        ("up", 0, "Your vote is taken back."),
+        ("down", -1, "You voted this post down."),
+        ("up", 1, "You voted this post up."),
+    ] {
+        let done = bob.submit(&page, &url, &[("value", value)]).await;
+        assert_eq!(done.status(), 303);
+        let shown = bob.get(&page).await.text().await.unwrap();
+        assert!(shown.contains(message), "{value}: {message}");
+        assert_eq!(score().await, expected, "{value}");
+    }
+    assert_eq!(vote::Entity::find().all(db).await.unwrap().len(), 1);
+    let odd = bob.submit(&page, &url, &[("value", "sideways")]).await;
+    assert_eq!(odd.status(), 400);
+
+    let report_url = format!("/forum/{}/report/", post.id);
+    let empty = bob.submit(&page, &report_url, &[("reason", "  ")]).await;
+    assert_eq!(empty.status(), 303);
+    assert!(report::Entity::find().all(db).await.unwrap().is_empty());
+    let sent = bob
+        .submit(&page, &report_url, &[("reason", "Off topic")])
+        .await;
+    assert_eq!(sent.status(), 303);
+    let shown = bob.get(&page).await.text().await.unwrap();
+    assert!(shown.contains("a moderator will look at this post"));
+    let reports = report::Entity::find().all(db).await.unwrap();
+    assert_eq!(
+        (reports.len(), reports[0].reason.as_str()),
+        (1, "Off topic")
+    );
+}
+
+#[tokio::test]
+async fn fifty_concurrent_votes_give_the_exact_score() {
+    let (app, _) = spawn().await;
+    let ann = person(&app, "ann", &[]).await;
+    let post = post_by(&app, &ann, None, "Popular").await;
+    let page = format!("/forum/{}/", post.id);
+    let url = format!("/forum/{}/vote/", post.id);
+    let mut voters = Vec::new();
+    for i in 0..50 {
+        let name = format!("voter{i:02}");
+        person(&app, &name, &[]).await;
+        voters.push(logged_in(&app, &name).await);
+    }
+    // Forms first (each fetches its CSRF token), then all votes at once: 40 up, 10 down.
+    let mut tokens = Vec::new();
+    for voter in &voters {
+        tokens.push(voter.csrf_token(&page).await);
+    }
+    let votes = voters
+        .iter()
+        .zip(&tokens)
+        .enumerate()
+        .map(|(i, (voter, token))| {
+            let value = if i < 40 { "up" } else { "down" };
+            voter
+                .client
+                .post(voter.url(&url))
+                .form(&[("csrf_token", token.as_str()), ("value", value)])
+                .send()
+        });
+    for answer in futures_util::future::join_all(votes).await {
+        let answer = answer.unwrap();
+        let status = answer.status();
+        assert_eq!(status, 303, "{}", answer.text().await.unwrap());
+    }
+    let db = app.state().db();
+    let stored = post::Entity::find_by_id(post.id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.score, 30);
+    assert_eq!(vote::Entity::find().all(db).await.unwrap().len(), 50);
+}

@@ -4,12 +4,14 @@
 pub mod entities;
 mod markdown;
 mod migrations;
+mod owner;
 mod pages;
+mod votes;
 
 use bureau_core::rust_embed::RustEmbed;
 use bureau_core::sea_orm::sea_query::Expr;
 use bureau_core::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use bureau_core::{AdminPanel, AppBuilder, Module, Policy, get};
+use bureau_core::{AdminPanel, AppBuilder, Module, Policy, get, post as post_route};
 
 pub use entities::{post, report, vote};
 
@@ -93,6 +95,13 @@ impl Module for Forum {
             .route("/forum/", get(pages::list))
             .route("/forum/new/", get(pages::new).post(pages::create))
             .route("/forum/:id/", get(pages::detail))
+            .route("/forum/:id/edit/", get(owner::edit).post(owner::update))
+            .route(
+                "/forum/:id/delete/",
+                get(owner::confirm_delete).post(owner::delete),
+            )
+            .route("/forum/:id/vote/", post_route(votes::cast))
+            .route("/forum/:id/report/", post_route(votes::file_report))
             .templates::<Templates>()
             .nav("Forum", "/forum/")
             .model::<vote::Entity>()

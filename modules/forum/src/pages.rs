@@ -25,7 +25,7 @@ const RATE_LIMIT: u64 = 5;
 const RATE_WINDOW_MINUTES: i64 = 10;
 
 /// Whether `user` sees hidden posts and may moderate.
-async fn moderates(state: &AppState, user: Option<&user::Model>) -> Result<bool> {
+pub(crate) async fn moderates(state: &AppState, user: Option<&user::Model>) -> Result<bool> {
     match user {
         Some(user) => {
             state
@@ -162,7 +162,7 @@ async fn names(
 }
 
 /// The post `id` as `user` may see it; hidden from others, it does not exist.
-async fn shown(
+pub(crate) async fn shown(
     state: &AppState,
     user: Option<&user::Model>,
     id: &str,
@@ -210,9 +210,9 @@ pub async fn detail(page: Page<'_>, Path(id): Path<String>) -> Result<Html<Strin
 #[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 pub struct PostForm {
-    title: String,
-    body: String,
-    movie: String,
+    pub title: String,
+    pub body: String,
+    pub movie: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -233,39 +233,38 @@ pub async fn new(page: Page<'_>, Query(params): Query<NewParams>) -> Result<Resp
     Ok(page
         .render_form(
             "forum/form.html",
-            form_context(&form, film.as_ref(), &FieldErrors::new()),
+            form_context(&form, film.as_ref(), &FieldErrors::new(), "/forum/new/"),
         )
         .await?
         .into_response())
 }
 
-async fn film_of(state: &AppState, id: &str) -> Result<Option<movie::Model>> {
+pub(crate) async fn film_of(state: &AppState, id: &str) -> Result<Option<movie::Model>> {
     match id.trim().parse::<i64>() {
         Ok(id) => Ok(movie::Entity::find_by_id(id).one(state.db()).await?),
         Err(_) => Ok(None),
     }
 }
 
-fn form_context(
+/// The post form's context; `action` is where it posts (`/forum/new/` or a post's edit page).
+pub(crate) fn form_context(
     form: &PostForm,
     film: Option<&movie::Model>,
     errors: &FieldErrors,
+    action: &str,
 ) -> serde_json::Value {
     let errors: std::collections::BTreeMap<_, _> = errors.by_field();
     json!({
         "values": form,
         "errors": errors,
         "film": film.map(|f| json!({ "id": f.id, "title": f.title })),
+        "action": action,
+        "editing": action != "/forum/new/",
     })
 }
 
-#[handler]
-pub async fn create(page: Page<'_>, Form(form): Form<PostForm>) -> Result<Response> {
-    let Some(author) = &page.user else {
-        return Ok(page.login_redirect());
-    };
-    let state = page.state;
-    let db = state.db();
+/// The title and body as they will be saved, and what is wrong with them.
+pub(crate) fn checked(form: &PostForm) -> (String, String, FieldErrors) {
     let title = form.title.trim().to_owned();
     let body = form.body.trim().to_owned();
     let mut errors = FieldErrors::new();
@@ -289,6 +288,17 @@ pub async fn create(page: Page<'_>, Form(form): Form<PostForm>) -> Result<Respon
     } else if body.contains('\0') {
         errors.add("body", "NUL characters are not allowed.");
     }
+    (title, body, errors)
+}
+
+#[handler]
+pub async fn create(page: Page<'_>, Form(form): Form<PostForm>) -> Result<Response> {
+    let Some(author) = &page.user else {
+        return Ok(page.login_redirect());
+    };
+    let state = page.state;
+    let db = state.db();
+    let (title, body, mut errors) = checked(&form);
     let film = film_of(state, &form.movie).await?;
     if !form.movie.trim().is_empty() && film.is_none() {
         errors.add("movie", "There is no such film.");
@@ -320,7 +330,7 @@ pub async fn create(page: Page<'_>, Form(form): Form<PostForm>) -> Result<Respon
             .render_form_status(
                 status,
                 "forum/form.html",
-                form_context(&form, film.as_ref(), &errors),
+                form_context(&form, film.as_ref(), &errors, "/forum/new/"),
             )
             .await;
     }
