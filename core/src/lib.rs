@@ -46,6 +46,7 @@ pub use registry::{ModuleInfo, Registry};
 pub use state::AppState;
 pub use web::ClientInfo;
 pub use web::flash;
+pub use web::fragments;
 pub use web::nav::NavEntry;
 pub use web::page::Page;
 pub use web::routing::{Methods, RouteInfo, RouteKind, delete, get, patch, post, put};

@@ -59,6 +59,7 @@ pub(crate) struct Parts {
     pub templates: Vec<(&'static str, Assets)>,
     pub static_files: Vec<(&'static str, Assets)>,
     pub nav: Vec<NavEntry>,
+    pub fragments: Vec<crate::web::fragments::Fragment>,
     pub jobs: Vec<Job>,
     pub config_sections: Vec<ConfigSection>,
     pub commands: Vec<RegisteredCommand>,
@@ -185,6 +186,21 @@ impl AppBuilder {
         self.parts
             .static_files
             .push((self.module, Assets::of::<E>()));
+        self
+    }
+
+    /// Shows `render`'s HTML on another module's pages, wherever they show the fragments of
+    /// `slot` (e.g. `"movies.detail"`, with the film's id in the context).
+    pub fn fragment<F, Fut>(&mut self, slot: &'static str, render: F) -> &mut Self
+    where
+        F: Fn(crate::AppState, serde_json::Value) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = crate::Result<String>> + Send + 'static,
+    {
+        self.parts.fragments.push(crate::web::fragments::Fragment {
+            module: self.module,
+            slot,
+            render: std::sync::Arc::new(move |state, context| Box::pin(render(state, context))),
+        });
         self
     }
 

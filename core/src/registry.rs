@@ -39,6 +39,7 @@ pub struct Registry {
     policies: Vec<(&'static str, Policy)>,
     fixtures: Vec<Fixture>,
     nav: Vec<NavEntry>,
+    fragments: Vec<crate::web::fragments::Fragment>,
     templates: Vec<(&'static str, Assets)>,
     static_files: Vec<(&'static str, Assets)>,
     jobs: Vec<Job>,
@@ -90,6 +91,10 @@ impl Registry {
 
     pub fn nav(&self) -> &[NavEntry] {
         &self.nav
+    }
+
+    pub fn fragments(&self) -> &[crate::web::fragments::Fragment] {
+        &self.fragments
     }
 
     /// Names of the background jobs, as `<module>/<job>`.
@@ -256,6 +261,7 @@ pub(crate) fn assemble(modules: &[std::sync::Arc<dyn Module>]) -> Result<(Regist
         policies,
         fixtures: parts.fixtures,
         nav: parts.nav,
+        fragments: parts.fragments,
         templates: parts.templates,
         static_files: parts.static_files,
         jobs: parts.jobs,

@@ -540,3 +540,41 @@ async fn fifty_concurrent_votes_give_the_exact_score() {
     assert_eq!(stored.score, 30);
     assert_eq!(vote::Entity::find().all(db).await.unwrap().len(), 50);
 }
+
+#[tokio::test]
+async fn a_films_page_shows_the_posts_about_it() {
+    let (app, _) = spawn().await;
+    let ann = person(&app, "ann", &[]).await;
+    let brazil = film(&app, "Brazil").await;
+    let other = film(&app, "Heat").await;
+    post_by(&app, &ann, Some(brazil.id), "Gilliam's best").await;
+    post_by(&app, &ann, Some(other.id), "About Heat").await;
+    let hidden = post_by(&app, &ann, Some(brazil.id), "Hidden take").await;
+    {
+        use bureau_core::sea_orm::IntoActiveModel;
+        let mut row = hidden.into_active_model();
+        row.hidden = Set(true);
+        row.update(app.state().db()).await.unwrap();
+    }
+    let page = crate::support::html(
+        &app.get(&format!("/movies/{}/", brazil.id))
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert!(
+        page.contains("Forum posts") && page.contains("Gilliam's best"),
+        "{page}"
+    );
+    assert!(!page.contains("About Heat") && !page.contains("Hidden take"));
+    assert!(page.contains(&format!("/forum/new/?movie={}", brazil.id)));
+    let empty = crate::support::html(
+        &app.get(&format!("/movies/{}/", other.id))
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert!(empty.contains("About Heat"));
+}

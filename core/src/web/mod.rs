@@ -15,6 +15,7 @@ mod cors;
 pub mod csrf;
 mod errors;
 pub mod flash;
+pub mod fragments;
 mod headers;
 pub(crate) mod health;
 mod hosts;

@@ -104,6 +104,7 @@ impl Module for Forum {
             .route("/forum/:id/report/", post_route(votes::file_report))
             .templates::<Templates>()
             .nav("Forum", "/forum/")
+            .fragment("movies.detail", pages::about_film)
             .model::<vote::Entity>()
             .admin(posts)
             .admin(

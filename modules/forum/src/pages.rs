@@ -148,6 +148,42 @@ pub async fn list(page: Page<'_>, Query(params): Query<ListParams>) -> Result<Ht
     page.render("forum/list.html", context).await
 }
 
+/// The film page's part: the latest posts about the film, and where to write one.
+pub async fn about_film(state: AppState, context: serde_json::Value) -> Result<String> {
+    let Some(movie_id) = context["movie_id"].as_i64() else {
+        return Ok(String::new());
+    };
+    let db = state.db();
+    let about = post::Entity::find()
+        .filter(post::Column::MovieId.eq(movie_id))
+        .filter(post::Column::Hidden.eq(false));
+    let count = about.clone().count(db).await?;
+    let latest = about
+        .order_by_desc(post::Column::CreatedAt)
+        .order_by_desc(post::Column::Id)
+        .limit(5)
+        .all(db)
+        .await?;
+    let authors = names(&state, latest.iter().map(|p| p.author_id)).await?;
+    let posts: Vec<_> = latest
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id,
+                "title": p.title,
+                "author": authors.get(&p.author_id),
+                "created": p.created_at.format("%-d %B %Y").to_string(),
+                "score": p.score,
+            })
+        })
+        .collect();
+    let html = state.render(
+        "forum/about_film.html",
+        json!({ "posts": posts, "count": count, "movie_id": movie_id }),
+    )?;
+    Ok(html.0)
+}
+
 /// Usernames by user id, in one query.
 async fn names(
     state: &AppState,

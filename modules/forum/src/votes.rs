@@ -124,7 +124,10 @@ async fn steps(
     // The post's row first: every vote on it then waits its turn here. Taking it later, after
     // the vote row's foreign-key check has share-locked it, lets two votes deadlock on MySQL.
     post::Entity::update_many()
-        .col_expr(post::Column::Score, Expr::col(post::Column::Score).add(0i64))
+        .col_expr(
+            post::Column::Score,
+            Expr::col(post::Column::Score).add(0i64),
+        )
         .filter(post::Column::Id.eq(post_id))
         .exec(txn)
         .await?;

@@ -218,7 +218,12 @@ pub async fn detail(page: Page<'_>, Path(id): Path<String>) -> Result<Html<Strin
         .order_by_asc(cast_member::Column::Position)
         .all(db)
         .await?;
+    // Other modules' parts of the page (the forum's posts about the film).
+    let extras =
+        bureau_core::fragments::render(state, "movies.detail", json!({ "movie_id": film.id }))
+            .await?;
     let context = json!({
+        "extras": extras,
         "film": {
             "id": film.id,
             "title": film.title,
