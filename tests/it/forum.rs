@@ -578,3 +578,168 @@ async fn a_films_page_shows_the_posts_about_it() {
     );
     assert!(empty.contains("About Heat"));
 }
+
+#[tokio::test]
+async fn integrators_read_write_and_vote_through_the_api() {
+    use serde_json::{Value, json};
+    let (app, _) = spawn().await;
+    let ann = person(&app, "ann", &[]).await;
+    person(&app, "bob", &[]).await;
+    let brazil = film(&app, "Brazil").await;
+    post_by(&app, &ann, None, "Older").await;
+    let token = |username: &'static str| {
+        let app = &app;
+        async move {
+            let login: Value = app
+                .client
+                .post(app.url("/api/auth/login/"))
+                .json(&json!({"username": username, "password": PASSWORD}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            login["access_token"].as_str().unwrap().to_owned()
+        }
+    };
+    let bob = token("bob").await;
+    let send = |request: reqwest::RequestBuilder| async move {
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (
+            status,
+            location,
+            response.json::<Value>().await.unwrap_or_default(),
+        )
+    };
+
+    let anonymous = send(
+        app.client
+            .post(app.url("/api/forum/posts/"))
+            .json(&json!({"title": "x", "body": "y"})),
+    )
+    .await;
+    assert_eq!(anonymous.0, 401);
+    let bad = send(
+        app.client
+            .post(app.url("/api/forum/posts/"))
+            .bearer_auth(&bob)
+            .json(&json!({"title": " ", "body": 5, "movie_id": 999999, "extra": true})),
+    )
+    .await;
+    assert_eq!(bad.0, 422);
+    let mut fields: Vec<&str> = bad.2["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort();
+    assert_eq!(fields, ["body", "extra", "title"], "{}", bad.2);
+    let no_film = send(
+        app.client
+            .post(app.url("/api/forum/posts/"))
+            .bearer_auth(&bob)
+            .json(&json!({"title": "T", "body": "B", "movie_id": 999999})),
+    )
+    .await;
+    assert_eq!(no_film.0, 404, "no such film");
+
+    let created = send(
+        app.client
+            .post(app.url("/api/forum/posts/"))
+            .bearer_auth(&bob)
+            .json(&json!({"title": "Gilliam's best", "body": "*Brazil* holds up.", "movie_id": brazil.id})),
+    )
+    .await;
+    assert_eq!(created.0, 201, "{}", created.2);
+    assert_eq!(created.2["author"], "bob");
+    assert_eq!(created.2["body_html"], "<p><em>Brazil</em> holds up.</p>\n");
+    let location = created.1.unwrap();
+    let id = created.2["id"].as_i64().unwrap();
+    assert_eq!(location, format!("/api/forum/posts/{id}/"));
+
+    let vote_url = app.url(&format!("/api/forum/posts/{id}/vote/"));
+    let up = send(
+        app.client
+            .post(&vote_url)
+            .bearer_auth(&bob)
+            .json(&json!({"value": "up"})),
+    )
+    .await;
+    assert_eq!(
+        (up.0, up.2["score"].as_i64(), up.2["my_vote"].as_i64()),
+        (200, Some(1), Some(1))
+    );
+    let again = send(
+        app.client
+            .post(&vote_url)
+            .bearer_auth(&bob)
+            .json(&json!({"value": "up"})),
+    )
+    .await;
+    assert_eq!(
+        (again.2["score"].as_i64(), again.2["my_vote"].as_i64()),
+        (Some(0), Some(0))
+    );
+    let ann_token = token("ann").await;
+    let down = send(
+        app.client
+            .post(&vote_url)
+            .bearer_auth(&ann_token)
+            .json(&json!({"value": "down"})),
+    )
+    .await;
+    assert_eq!(down.2["score"], -1);
+
+    let (status, _, about) = send(
+        app.client
+            .get(app.url(&format!("/api/forum/posts/?movie={}", brazil.id))),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(about["count"], 1);
+    let (_, _, top) = send(app.client.get(app.url("/api/forum/posts/?ordering=top"))).await;
+    assert_eq!(top["results"][0]["title"], "Older", "0 beats -1");
+    let (status, _, one) = send(app.client.get(app.url(&format!("/api/forum/posts/{id}/")))).await;
+    assert_eq!((status, one["score"].as_i64()), (200, Some(-1)));
+
+    let db = app.state().db();
+    {
+        use bureau_core::sea_orm::IntoActiveModel;
+        let mut row = post::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into_active_model();
+        row.locked = Set(true);
+        row.update(db).await.unwrap();
+    }
+    let locked = send(
+        app.client
+            .post(&vote_url)
+            .bearer_auth(&bob)
+            .json(&json!({"value": "down"})),
+    )
+    .await;
+    assert_eq!(locked.0, 403);
+    {
+        use bureau_core::sea_orm::IntoActiveModel;
+        let mut row = post::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into_active_model();
+        row.hidden = Set(true);
+        row.update(db).await.unwrap();
+    }
+    let (status, _, _) = send(app.client.get(app.url(&format!("/api/forum/posts/{id}/")))).await;
+    assert_eq!(status, 404, "hidden");
+}

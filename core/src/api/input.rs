@@ -43,6 +43,21 @@ impl<T> Input<T> {
         }
     }
 
+    /// Reads an integer field that may be null: `None` when absent or null (or wrong, which is
+    /// recorded).
+    pub fn nullable_integer(&mut self, name: &str) -> Option<i64> {
+        match self.fields.remove(name)? {
+            Value::Null => None,
+            Value::Number(n) if n.is_i64() => n.as_i64(),
+            other => {
+                let found = json_type(&other);
+                self.errors
+                    .add(name, format!("Expected an integer or null, not {found}."));
+                None
+            }
+        }
+    }
+
     /// Like [`Input::string`], but an absent field is an error too.
     pub fn required_string(&mut self, name: &str) -> Option<String> {
         if !self.fields.contains_key(name) {

@@ -1,6 +1,7 @@
 //! Forum: registered users post about films and vote on posts; moderators hide, lock and delete
 //! posts and work through the reports users file.
 
+mod api;
 pub mod entities;
 mod markdown;
 mod migrations;
@@ -105,6 +106,7 @@ impl Module for Forum {
             .templates::<Templates>()
             .nav("Forum", "/forum/")
             .fragment("movies.detail", pages::about_film)
+            .api("/api/forum", api::ForumApi)
             .model::<vote::Entity>()
             .admin(posts)
             .admin(

@@ -185,7 +185,7 @@ pub async fn about_film(state: AppState, context: serde_json::Value) -> Result<S
 }
 
 /// Usernames by user id, in one query.
-async fn names(
+pub(crate) async fn names(
     state: &AppState,
     ids: impl Iterator<Item = i64>,
 ) -> Result<std::collections::HashMap<i64, String>> {
@@ -299,6 +299,24 @@ pub(crate) fn form_context(
     })
 }
 
+/// Whether `author` has published as many posts as the rate limit allows lately.
+pub(crate) async fn too_fast(state: &AppState, author: &user::Model) -> Result<bool> {
+    let since = chrono::Utc::now() - chrono::Duration::minutes(RATE_WINDOW_MINUTES);
+    let recent = post::Entity::find()
+        .filter(post::Column::AuthorId.eq(author.id))
+        .filter(post::Column::CreatedAt.gt(since.fixed_offset()))
+        .count(state.db())
+        .await?;
+    Ok(recent >= RATE_LIMIT)
+}
+
+/// What the rate limit says to a user who hit it.
+pub(crate) fn too_fast_message() -> String {
+    format!(
+        "You have published {RATE_LIMIT} posts in the last {RATE_WINDOW_MINUTES} minutes; wait a little before the next."
+    )
+}
+
 /// The title and body as they will be saved, and what is wrong with them.
 pub(crate) fn checked(form: &PostForm) -> (String, String, FieldErrors) {
     let title = form.title.trim().to_owned();
@@ -339,17 +357,9 @@ pub async fn create(page: Page<'_>, Form(form): Form<PostForm>) -> Result<Respon
     if !form.movie.trim().is_empty() && film.is_none() {
         errors.add("movie", "There is no such film.");
     }
-    let since = chrono::Utc::now() - chrono::Duration::minutes(RATE_WINDOW_MINUTES);
-    let recent = post::Entity::find()
-        .filter(post::Column::AuthorId.eq(author.id))
-        .filter(post::Column::CreatedAt.gt(since.fixed_offset()))
-        .count(db)
-        .await?;
-    if recent >= RATE_LIMIT {
-        errors.add(
-            "",
-            format!("You have published {RATE_LIMIT} posts in the last {RATE_WINDOW_MINUTES} minutes; wait a little before the next."),
-        );
+    let too_fast = too_fast(state, author).await?;
+    if too_fast {
+        errors.add("", too_fast_message());
     }
     if !errors.is_empty() {
         let form = PostForm {
@@ -357,7 +367,7 @@ pub async fn create(page: Page<'_>, Form(form): Form<PostForm>) -> Result<Respon
             body,
             movie: form.movie,
         };
-        let status = if recent >= RATE_LIMIT {
+        let status = if too_fast {
             StatusCode::TOO_MANY_REQUESTS
         } else {
             StatusCode::UNPROCESSABLE_ENTITY

@@ -50,10 +50,28 @@ pub async fn cast(
             .await?;
         return Ok(page.redirect(&back));
     }
+    let now = apply(page.state.db(), found.id, user.id, value).await?;
+    let message = match now {
+        0 => "Your vote is taken back.",
+        _ if value > 0 => "You voted this post up.",
+        _ => "You voted this post down.",
+    };
+    page.flash(Level::Success, message).await?;
+    Ok(page.redirect(&back))
+}
+
+/// Votes `value` on the post as the user and returns their vote now (0 when taken back),
+/// trying again when a concurrent vote got in the way.
+pub(crate) async fn apply(
+    db: &DatabaseConnection,
+    post_id: i64,
+    user_id: i64,
+    value: i16,
+) -> Result<i16> {
     let mut attempt = 1;
-    let now = loop {
-        match toggle(page.state.db(), found.id, user.id, value).await {
-            Ok(now) => break now,
+    loop {
+        match toggle(db, post_id, user_id, value).await {
+            Ok(now) => return Ok(now),
             Err(error) if attempt < ATTEMPTS && retryable(&error) => attempt += 1,
             // Deleted since it was shown.
             Err(error)
@@ -66,14 +84,7 @@ pub async fn cast(
             }
             Err(error) => return Err(error.into()),
         }
-    };
-    let message = match now {
-        0 => "Your vote is taken back.",
-        _ if value > 0 => "You voted this post up.",
-        _ => "You voted this post down.",
-    };
-    page.flash(Level::Success, message).await?;
-    Ok(page.redirect(&back))
+    }
 }
 
 /// How often a vote is tried when concurrent ones get in its way.
