@@ -48,7 +48,7 @@ pub use web::ClientInfo;
 pub use web::flash;
 pub use web::fragments;
 pub use web::nav::NavEntry;
-pub use web::page::Page;
+pub use web::page::{Page, page_of};
 pub use web::routing::{Methods, RouteInfo, RouteKind, delete, get, patch, post, put};
 
 // What module crates build with, re-exported so they need no versions of their own.

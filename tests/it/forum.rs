@@ -1,38 +1,12 @@
 //! The forum module, first part: its tables' rules, and moderation in the admin.
 
-use bureau_core::auth::users::{self, NewUser};
 use bureau_core::entities::{admin_log, user};
 use bureau_core::sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use bureau_core::testing::TestApp;
 use bureau_forum::{post, report, vote};
 use bureau_movies::movie;
 
-use crate::browser::Browser;
-use crate::support::spawn;
-
-const PASSWORD: &str = "correct horse battery";
-
-async fn person(app: &TestApp, username: &str, roles: &[&str]) -> user::Model {
-    let new = NewUser {
-        username: username.to_owned(),
-        email: format!("{username}@example.com"),
-        password: PASSWORD.to_owned(),
-        is_staff: !roles.is_empty(),
-        email_verified: true,
-        ..Default::default()
-    };
-    let person = users::create(app.state().db(), app.state(), &new)
-        .await
-        .unwrap();
-    for role in roles {
-        app.state()
-            .rbac()
-            .assign(app.state().db(), person.id, role)
-            .await
-            .unwrap();
-    }
-    person
-}
+use crate::support::{PASSWORD, admin_login, logged_in, person, spawn};
 
 async fn film(app: &TestApp, title: &str) -> movie::Model {
     movie::ActiveModel {
@@ -75,18 +49,6 @@ async fn post_by(
     .insert(app.state().db())
     .await
     .unwrap()
-}
-
-async fn admin_of(app: &TestApp, username: &str) -> Browser {
-    let browser = Browser::new(app);
-    let response = browser
-        .fill(
-            "/admin/login/",
-            &[("login", username), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(response.status(), 303);
-    browser
 }
 
 #[tokio::test]
@@ -160,7 +122,7 @@ async fn moderators_hide_lock_and_resolve_reports_in_bulk_with_audit_entries() {
     .unwrap();
     let ids = [first.id.to_string(), second.id.to_string()];
 
-    let stan = admin_of(&app, "stan").await;
+    let stan = admin_login(&app, "stan").await;
     let mut hide = vec![("action", "hide"), ("confirm", "yes")];
     hide.extend(ids.iter().map(|id| ("_selected", id.as_str())));
     let refused = stan
@@ -168,7 +130,7 @@ async fn moderators_hide_lock_and_resolve_reports_in_bulk_with_audit_entries() {
         .await;
     assert_eq!(refused.status(), 403, "staff may look, not moderate");
 
-    let mo = admin_of(&app, "mo").await;
+    let mo = admin_login(&app, "mo").await;
     for action in ["hide", "lock"] {
         let mut form = vec![("action", action), ("confirm", "yes")];
         form.extend(ids.iter().map(|id| ("_selected", id.as_str())));
@@ -209,18 +171,6 @@ async fn moderators_hide_lock_and_resolve_reports_in_bulk_with_audit_entries() {
         .unwrap();
     let count = |action: &str| entries.iter().filter(|e| e.action == action).count();
     assert_eq!((count("hide"), count("lock"), count("resolve")), (2, 2, 1));
-}
-
-async fn logged_in(app: &TestApp, username: &str) -> Browser {
-    let browser = Browser::new(app);
-    let response = browser
-        .fill(
-            "/accounts/login/",
-            &[("login", username), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(response.status(), 303);
-    browser
 }
 
 #[tokio::test]

@@ -1,49 +1,10 @@
 //! The movies module: the demo catalogue, and content editors keeping films in the admin.
 
-use bureau_core::auth::users::{self, NewUser};
-use bureau_core::entities::user;
 use bureau_core::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use bureau_core::testing::TestApp;
 use bureau_movies::{cast_member, genre, movie, movie_genre};
 
-use crate::browser::Browser;
-use crate::support::{spawn, spawn_with};
-
-const PASSWORD: &str = "correct horse battery";
-
-async fn person(app: &TestApp, username: &str, roles: &[&str]) -> user::Model {
-    let new = NewUser {
-        username: username.to_owned(),
-        email: format!("{username}@example.com"),
-        password: PASSWORD.to_owned(),
-        is_staff: true,
-        email_verified: true,
-        ..Default::default()
-    };
-    let person = users::create(app.state().db(), app.state(), &new)
-        .await
-        .unwrap();
-    for role in roles {
-        app.state()
-            .rbac()
-            .assign(app.state().db(), person.id, role)
-            .await
-            .unwrap();
-    }
-    person
-}
-
-async fn admin_of(app: &TestApp, username: &str) -> Browser {
-    let browser = Browser::new(app);
-    let response = browser
-        .fill(
-            "/admin/login/",
-            &[("login", username), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(response.status(), 303);
-    browser
-}
+use crate::support::{admin_login, person, spawn, spawn_with};
 
 #[tokio::test]
 async fn the_demo_catalogue_has_three_thousand_films_with_genres() {
@@ -86,7 +47,7 @@ async fn content_editors_keep_films_and_staff_only_look() {
         .unwrap();
     }
 
-    let edna = admin_of(&app, "edna").await;
+    let edna = admin_login(&app, "edna").await;
     let added = edna
         .fill(
             "/admin/movies/movie/add/",
@@ -183,7 +144,7 @@ async fn content_editors_keep_films_and_staff_only_look() {
     assert!(year.contains("1 row") && year.contains("Déjà Vu"), "{year}");
     assert!(year.contains(">2006<"), "the year column");
 
-    let stan = admin_of(&app, "stan").await;
+    let stan = admin_login(&app, "stan").await;
     let (status, _) = stan.page("/admin/movies/movie/").await;
     assert_eq!(status, 200, "staff may look");
     let (status, _) = stan.page("/admin/movies/movie/add/").await;

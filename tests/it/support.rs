@@ -98,3 +98,54 @@ pub async fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// The password of every account `person` makes.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A verified account with `roles` (and staff status when it has any).
+pub async fn person(
+    app: &TestApp,
+    username: &str,
+    roles: &[&str],
+) -> bureau_core::entities::user::Model {
+    let new = bureau_core::auth::users::NewUser {
+        username: username.to_owned(),
+        email: format!("{username}@example.com"),
+        password: PASSWORD.to_owned(),
+        is_staff: !roles.is_empty(),
+        email_verified: true,
+        ..Default::default()
+    };
+    let state = app.state();
+    let person = bureau_core::auth::users::create(state.db(), state, &new)
+        .await
+        .unwrap();
+    for role in roles {
+        state
+            .rbac()
+            .assign(state.db(), person.id, role)
+            .await
+            .unwrap();
+    }
+    person
+}
+
+/// A browser logged in as `username` (made by `person`) through `login_page`.
+async fn logged_in_at(app: &TestApp, login_page: &str, username: &str) -> crate::browser::Browser {
+    let browser = crate::browser::Browser::new(app);
+    let response = browser
+        .fill(login_page, &[("login", username), ("password", PASSWORD)])
+        .await;
+    assert_eq!(response.status(), 303, "logging in as {username}");
+    browser
+}
+
+/// A browser logged in as `username` on the site.
+pub async fn logged_in(app: &TestApp, username: &str) -> crate::browser::Browser {
+    logged_in_at(app, "/accounts/login/", username).await
+}
+
+/// A browser logged in as `username` in the admin.
+pub async fn admin_login(app: &TestApp, username: &str) -> crate::browser::Browser {
+    logged_in_at(app, "/admin/login/", username).await
+}

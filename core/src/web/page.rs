@@ -128,3 +128,19 @@ impl Page<'_> {
         self.redirect(&format!("{login}?{next}"))
     }
 }
+
+/// The number of the page `asked` for (`?page=`) of a list of `count` rows shown `per_page` at a
+/// time, and how many pages there are. A page that does not exist (0, past the last, not a
+/// number) is not found, as Django's paginator makes it; page 1 of an empty list exists.
+pub fn page_of(asked: Option<&str>, count: u64, per_page: u64) -> Result<(u64, u64)> {
+    let pages = Ord::max(count.div_ceil(per_page.max(1)), 1);
+    let number = match asked.map(str::trim).filter(|p| !p.is_empty()) {
+        None => 1,
+        Some(text) => text
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=pages).contains(n))
+            .ok_or(Error::NotFound)?,
+    };
+    Ok((number, pages))
+}

@@ -9,7 +9,7 @@ use bureau_core::sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select, Set,
 };
-use bureau_core::{AppState, Error, FieldErrors, Page, Result};
+use bureau_core::{AppState, Error, FieldErrors, Page, Result, page_of};
 use bureau_movies::movie;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -75,20 +75,7 @@ pub async fn list(page: Page<'_>, Query(params): Query<ListParams>) -> Result<Ht
         query = query.filter(post::Column::MovieId.eq(film.id));
     }
     let count = query.clone().count(db).await?;
-    let pages = Ord::max(count.div_ceil(PER_PAGE), 1);
-    let number = match params
-        .page
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        None => 1,
-        Some(text) => text
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (1..=pages).contains(n))
-            .ok_or(Error::NotFound)?,
-    };
+    let (number, pages) = page_of(params.page.as_deref(), count, PER_PAGE)?;
     let query = if top {
         query.order_by_desc(post::Column::Score)
     } else {

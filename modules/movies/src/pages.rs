@@ -1,7 +1,6 @@
 //! The public catalogue: the home page lists films (search, genre, sort, pages) and each film has
 //! its page.
 
-use bureau_core::Page;
 use bureau_core::poem::handler;
 use bureau_core::poem::web::{Html, Path, Query};
 use bureau_core::sea_orm::sea_query::{Expr, ExprTrait, NullOrdering, Order, Query as Sql};
@@ -9,6 +8,7 @@ use bureau_core::sea_orm::{
     ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use bureau_core::{Error, Result, icontains};
+use bureau_core::{Page, page_of};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -90,20 +90,7 @@ pub async fn list(page: Page<'_>, Query(params): Query<ListParams>) -> Result<Ht
         query = query.filter(movie::Column::Id.in_subquery(films));
     }
     let count = query.clone().count(db).await?;
-    let pages = Ord::max(count.div_ceil(PER_PAGE), 1);
-    let number = match params
-        .page
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        None => 1,
-        Some(text) => text
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (1..=pages).contains(n))
-            .ok_or(Error::NotFound)?,
-    };
+    let (number, pages) = page_of(params.page.as_deref(), count, PER_PAGE)?;
     let films = ordered(query, sort)
         .offset((number - 1) * PER_PAGE)
         .limit(PER_PAGE)
