@@ -88,7 +88,7 @@ async fn schemathesis_finds_no_server_error_and_no_undocumented_answer() {
         "--exclude-checks".into(),
         "ignored_auth".into(),
         "--max-examples".into(),
-        "40".into(),
+        "30".into(),
         "--workers".into(),
         "1".into(),
         // Reproducible in CI; explore with other seeds by hand.

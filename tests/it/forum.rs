@@ -659,6 +659,35 @@ async fn integrators_read_write_and_vote_through_the_api() {
     let (status, _, one) = send(app.client.get(app.url(&format!("/api/forum/posts/{id}/")))).await;
     assert_eq!((status, one["score"].as_i64()), (200, Some(-1)));
 
+    let post_url = app.url(&format!("/api/forum/posts/{id}/"));
+    let not_yours = send(
+        app.client
+            .patch(&post_url)
+            .bearer_auth(&ann_token)
+            .json(&json!({"title": "Ann was here"})),
+    )
+    .await;
+    assert_eq!(not_yours.0, 403);
+    let not_yours = send(app.client.delete(&post_url).bearer_auth(&ann_token)).await;
+    assert_eq!(not_yours.0, 403);
+    let blank = send(
+        app.client
+            .patch(&post_url)
+            .bearer_auth(&bob)
+            .json(&json!({"body": "  "})),
+    )
+    .await;
+    assert_eq!(blank.0, 422);
+    let patched = send(
+        app.client
+            .patch(&post_url)
+            .bearer_auth(&bob)
+            .json(&json!({"title": "Gilliam's very best"})),
+    )
+    .await;
+    assert_eq!(patched.0, 200, "{}", patched.2);
+    assert_eq!(patched.2["title"], "Gilliam's very best");
+    assert_eq!(patched.2["body"], "*Brazil* holds up.", "left as it was");
     let db = app.state().db();
     {
         use bureau_core::sea_orm::IntoActiveModel;
@@ -692,4 +721,26 @@ async fn integrators_read_write_and_vote_through_the_api() {
     }
     let (status, _, _) = send(app.client.get(app.url(&format!("/api/forum/posts/{id}/")))).await;
     assert_eq!(status, 404, "hidden");
+    let locked = send(app.client.delete(&post_url).bearer_auth(&bob)).await;
+    assert_eq!(locked.0, 403, "locked, even for its author");
+    {
+        use bureau_core::sea_orm::IntoActiveModel;
+        let mut row = post::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+            .into_active_model();
+        row.locked = Set(false);
+        row.update(db).await.unwrap();
+    }
+    let deleted = send(app.client.delete(&post_url).bearer_auth(&bob)).await;
+    assert_eq!(deleted.0, 204);
+    assert!(
+        post::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

@@ -289,6 +289,59 @@ impl ForumApi {
         ))
     }
 
+    /// Change your post's title or body. Another user's post is refused (403), and so is a
+    /// locked one.
+    #[oai(path = "/posts/:id/", method = "patch", operation_id = "updatePost")]
+    async fn update(
+        &self,
+        state: Data<&AppState>,
+        auth: ApiAuth,
+        id: Path<i64>,
+        body: Json<Input<PostPatch>>,
+    ) -> poem::Result<Json<Post>> {
+        let user = auth.user();
+        let found = own(&state, user, id.0).await?;
+        let mut input = body.0;
+        let given_title = input.string("title");
+        let given_body = input.string("body");
+        let form = PostForm {
+            title: given_title.clone().unwrap_or_else(|| found.title.clone()),
+            body: given_body.clone().unwrap_or_else(|| found.body.clone()),
+            movie: String::new(),
+        };
+        let (title, text, errors) = checked(&form);
+        for error in errors.iter() {
+            input.error(&error.field, error.message.clone());
+        }
+        input.finish()?;
+        if title == found.title && text == found.body {
+            return Ok(Json(Post::of(found, Some(user.username.clone()))));
+        }
+        let mut row: post::ActiveModel = found.into();
+        row.title = Set(title);
+        row.body = Set(text);
+        row.updated_at = Set(chrono::Utc::now().fixed_offset());
+        let updated = row.update(state.db()).await.map_err(Error::from)?;
+        Ok(Json(Post::of(updated, Some(user.username.clone()))))
+    }
+
+    /// Delete your post, with its votes. Another user's post is refused (403), and so is a
+    /// locked one.
+    #[oai(path = "/posts/:id/", method = "delete", operation_id = "deletePost")]
+    async fn delete(
+        &self,
+        state: Data<&AppState>,
+        auth: ApiAuth,
+        id: Path<i64>,
+    ) -> poem::Result<Deleted> {
+        let found = own(&state, auth.user(), id.0).await?;
+        post::Entity::delete_by_id(found.id)
+            .exec(state.db())
+            .await
+            .map_err(Error::from)?;
+        Ok(Deleted::Deleted)
+    }
+
     /// Vote on a post: voting the same way again takes the vote back, the other way switches it.
     #[oai(path = "/posts/:id/vote/", method = "post", operation_id = "votePost")]
     async fn vote(
@@ -319,6 +372,51 @@ impl ForumApi {
             .map_or(0, |p| p.score);
         Ok(Json(VoteResult { score, my_vote }))
     }
+}
+
+/// The post `id` when `user` may change it: theirs (another's hidden post is not found) and
+/// not locked.
+async fn own(
+    state: &AppState,
+    user: &bureau_core::entities::user::Model,
+    id: i64,
+) -> bureau_core::Result<post::Model> {
+    let found = post::Entity::find_by_id(id)
+        .one(state.db())
+        .await?
+        .filter(|p| !p.hidden || p.author_id == user.id)
+        .ok_or(Error::NotFound)?;
+    if found.author_id != user.id {
+        return Err(Error::Forbidden(
+            "Only its author may change a post.".to_owned(),
+        ));
+    }
+    if found.locked {
+        return Err(Error::Forbidden("This post is locked.".to_owned()));
+    }
+    Ok(found)
+}
+
+#[derive(ApiResponse)]
+enum Deleted {
+    /// The post is deleted.
+    #[oai(status = 204)]
+    Deleted,
+}
+
+/// Some fields of a post; the others keep their values. Unknown fields are refused.
+#[derive(Object)]
+struct PostPatch {
+    /// 1–200 characters once trimmed; no control characters.
+    #[oai(validator(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
+    title: Option<String>,
+    /// Markdown, 1–20,000 characters once trimmed.
+    #[oai(validator(min_length = 1, max_length = 20000, pattern = r"^[^\x00]*\S[^\x00]*$"))]
+    body: Option<String>,
 }
 
 #[derive(Tags)]
