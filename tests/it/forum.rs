@@ -8,6 +8,19 @@ use bureau_movies::movie;
 
 use crate::support::{PASSWORD, admin_login, logged_in, person, spawn};
 
+/// Sets a post's `hidden` or `locked` flag, as a moderator would.
+async fn flag(app: &TestApp, id: i64, name: &str, value: bool) {
+    let mut row = post::ActiveModel {
+        id: Set(id),
+        ..Default::default()
+    };
+    match name {
+        "hidden" => row.hidden = Set(value),
+        _ => row.locked = Set(value),
+    }
+    row.update(app.state().db()).await.unwrap();
+}
+
 async fn film(app: &TestApp, title: &str) -> movie::Model {
     movie::ActiveModel {
         title: Set(title.to_owned()),
@@ -181,12 +194,7 @@ async fn hidden_posts_show_only_to_their_author_and_moderators() {
     person(&app, "mo", &["moderator"]).await;
     post_by(&app, &ann, None, "Visible").await;
     let hidden = post_by(&app, &ann, None, "Secret").await;
-    {
-        use bureau_core::sea_orm::IntoActiveModel;
-        let mut row = hidden.clone().into_active_model();
-        row.hidden = Set(true);
-        row.update(app.state().db()).await.unwrap();
-    }
+    flag(&app, hidden.id, "hidden", true).await;
     let path = format!("/forum/{}/", hidden.id);
     let anonymous = app.get("/forum/").await.text().await.unwrap();
     assert!(anonymous.contains("Visible") && !anonymous.contains("Secret"));
@@ -362,12 +370,7 @@ async fn only_authors_edit_and_delete_their_posts_and_not_when_locked() {
     // MariaDB keeps whole seconds: the edit may share the creation's second.
     assert!(edited.updated_at >= edited.created_at);
 
-    {
-        use bureau_core::sea_orm::IntoActiveModel;
-        let mut row = edited.clone().into_active_model();
-        row.locked = Set(true);
-        row.update(db).await.unwrap();
-    }
+    flag(&app, edited.id, "locked", true).await;
     assert_eq!(ann_browser.page(&edit).await.0, 403, "locked");
     let refused = ann_browser.submit(&ann_page, &delete, &[]).await;
     assert_eq!(refused.status(), 403);
@@ -380,12 +383,7 @@ async fn only_authors_edit_and_delete_their_posts_and_not_when_locked() {
     assert!(after.contains("it takes no more votes"), "{after}");
     assert_eq!(stored().await.unwrap().score, 0);
 
-    {
-        use bureau_core::sea_orm::IntoActiveModel;
-        let mut row = stored().await.unwrap().into_active_model();
-        row.locked = Set(false);
-        row.update(db).await.unwrap();
-    }
+    flag(&app, mine.id, "locked", false).await;
     let confirm = ann_browser.page(&delete).await;
     assert!(confirm.1.contains("Delete your post?"));
     let deleted = ann_browser.submit(&delete, &delete, &[]).await;
@@ -500,12 +498,7 @@ async fn a_films_page_shows_the_posts_about_it() {
     post_by(&app, &ann, Some(brazil.id), "Gilliam's best").await;
     post_by(&app, &ann, Some(other.id), "About Heat").await;
     let hidden = post_by(&app, &ann, Some(brazil.id), "Hidden take").await;
-    {
-        use bureau_core::sea_orm::IntoActiveModel;
-        let mut row = hidden.into_active_model();
-        row.hidden = Set(true);
-        row.update(app.state().db()).await.unwrap();
-    }
+    flag(&app, hidden.id, "hidden", true).await;
     let page = crate::support::html(
         &app.get(&format!("/movies/{}/", brazil.id))
             .await
@@ -689,17 +682,7 @@ async fn integrators_read_write_and_vote_through_the_api() {
     assert_eq!(patched.2["title"], "Gilliam's very best");
     assert_eq!(patched.2["body"], "*Brazil* holds up.", "left as it was");
     let db = app.state().db();
-    {
-        use bureau_core::sea_orm::IntoActiveModel;
-        let mut row = post::Entity::find_by_id(id)
-            .one(db)
-            .await
-            .unwrap()
-            .unwrap()
-            .into_active_model();
-        row.locked = Set(true);
-        row.update(db).await.unwrap();
-    }
+    flag(&app, id, "locked", true).await;
     let locked = send(
         app.client
             .post(&vote_url)
@@ -708,32 +691,12 @@ async fn integrators_read_write_and_vote_through_the_api() {
     )
     .await;
     assert_eq!(locked.0, 403);
-    {
-        use bureau_core::sea_orm::IntoActiveModel;
-        let mut row = post::Entity::find_by_id(id)
-            .one(db)
-            .await
-            .unwrap()
-            .unwrap()
-            .into_active_model();
-        row.hidden = Set(true);
-        row.update(db).await.unwrap();
-    }
+    flag(&app, id, "hidden", true).await;
     let (status, _, _) = send(app.client.get(app.url(&format!("/api/forum/posts/{id}/")))).await;
     assert_eq!(status, 404, "hidden");
     let locked = send(app.client.delete(&post_url).bearer_auth(&bob)).await;
     assert_eq!(locked.0, 403, "locked, even for its author");
-    {
-        use bureau_core::sea_orm::IntoActiveModel;
-        let mut row = post::Entity::find_by_id(id)
-            .one(db)
-            .await
-            .unwrap()
-            .unwrap()
-            .into_active_model();
-        row.locked = Set(false);
-        row.update(db).await.unwrap();
-    }
+    flag(&app, id, "locked", false).await;
     let deleted = send(app.client.delete(&post_url).bearer_auth(&bob)).await;
     assert_eq!(deleted.0, 204);
     assert!(
