@@ -22,6 +22,8 @@ impl Module for Core {
 
     fn build(&self, app: &mut AppBuilder) {
         app.migrations(bureau_migrations::core_migrations)
+            // The demo accounts other modules' demo data belongs to (ann, bob, carol).
+            .fixture("demo", include_str!("../../fixtures/accounts_demo.json"))
             .route("/healthz", get(health::live))
             .route("/readyz", get(health::ready))
             .route("/static/*path", get(static_files::serve))

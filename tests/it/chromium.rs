@@ -2,6 +2,7 @@
 //! both): what a person on a phone sees and can do.
 
 use bureau_core::auth::users::{self, NewUser};
+use bureau_core::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use bureau_core::testing::TestApp;
 
 use crate::support::spawn;
@@ -93,4 +94,27 @@ async fn api_docs_render_in_chromium_and_try_it_out_uses_the_session() {
         vec![new.username.clone(), new.password.clone(), shots],
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_new_user_signs_up_finds_a_film_posts_and_votes_in_chromium() {
+    let (app, _) = crate::support::spawn_with(|s| {
+        s.var("BUREAU_APP__LOAD_DEMO_FIXTURES", "true")
+            .var("BUREAU_AUTH__EMAIL_VERIFICATION", "optional")
+    })
+    .await;
+    let shots = concat!(env!("CARGO_TARGET_TMPDIR"), "/screenshots/forum").to_owned();
+
+    run("forum_journey.py", &app, vec![shots]).await;
+
+    // What the browser did is in the database: the post, and its author's last vote on it.
+    let db = app.state().db();
+    let post = bureau_forum::post::Entity::find()
+        .filter(bureau_forum::post::Column::Title.starts_with("Seen it twice"))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the post written in Chromium");
+    assert_eq!(post.score, -1);
+    assert!(post.movie_id.is_some());
 }

@@ -707,3 +707,51 @@ async fn integrators_read_write_and_vote_through_the_api() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn the_demo_forum_has_posts_about_demo_films_with_exact_scores() {
+    use bureau_core::sea_orm::{PaginatorTrait, QueryOrder};
+    let (app, _) =
+        crate::support::spawn_with(|s| s.var("BUREAU_APP__LOAD_DEMO_FIXTURES", "true")).await;
+    let db = app.state().db();
+    let posts = post::Entity::find()
+        .order_by_asc(post::Column::Id)
+        .all(db)
+        .await
+        .unwrap();
+    assert!(posts.len() >= 5, "{posts:?}");
+    for post in &posts {
+        let votes = vote::Entity::find()
+            .filter(vote::Column::PostId.eq(post.id))
+            .all(db)
+            .await
+            .unwrap();
+        let total: i64 = votes.iter().map(|v| i64::from(v.value)).sum();
+        assert_eq!(post.score, total, "post {} keeps its votes' sum", post.id);
+    }
+    let open = report::Entity::find()
+        .filter(report::Column::Resolved.eq(false))
+        .count(db)
+        .await
+        .unwrap();
+    assert!(open >= 1, "the moderation queue has something to show");
+
+    let top = crate::support::html(&app.get("/forum/?sort=top").await.text().await.unwrap());
+    assert!(top.contains("Hope is a good thing"), "{top}");
+    let shawshank = posts[0]
+        .movie_id
+        .expect("the first demo post is about a film");
+    let page = app.get(&format!("/movies/{shawshank}/")).await;
+    let page = crate::support::html(&page.text().await.unwrap());
+    assert!(page.contains("The Shawshank Redemption"), "{page}");
+    assert!(page.contains("Hope is a good thing"), "{page}");
+    // The demo accounts log in with the documented password.
+    let ann = crate::browser::Browser::new(&app);
+    let login = ann
+        .fill(
+            "/accounts/login/",
+            &[("login", "ann"), ("password", "demo-password")],
+        )
+        .await;
+    assert_eq!(login.status(), 303);
+}

@@ -110,7 +110,13 @@ async fn admin_panels_policies_fixtures_and_jobs_are_in_the_registry() {
     );
     assert_eq!(
         registry.fixture_names(),
-        ["movies/demo", "tasks/demo", "probe/demo"]
+        [
+            "core/demo",
+            "movies/demo",
+            "forum/demo",
+            "tasks/demo",
+            "probe/demo"
+        ]
     );
     assert_eq!(
         registry.job_names(),

@@ -21,6 +21,11 @@ pub use entities::{post, report, vote};
 #[crate_path = "bureau_core::rust_embed"]
 struct Templates;
 
+#[derive(RustEmbed)]
+#[folder = "static/"]
+#[crate_path = "bureau_core::rust_embed"]
+struct Static;
+
 /// The forum module, as the composition root lists it.
 pub struct Forum;
 
@@ -93,6 +98,8 @@ impl Module for Forum {
             });
         }
         app.migrations(migrations::all)
+            .fixture("demo", include_str!("../../../fixtures/forum_demo.json"))
+            .static_files::<Static>()
             .route("/forum/", get(pages::list))
             .route("/forum/new/", get(pages::new).post(pages::create))
             .route("/forum/:id/", get(pages::detail))

@@ -14,8 +14,8 @@ use bureau_movies::movie;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::markdown;
 use crate::post;
+use crate::{markdown, vote};
 
 const PER_PAGE: u64 = 20;
 pub const TITLE_MAX_CHARS: usize = 200;
@@ -211,6 +211,13 @@ pub async fn detail(page: Page<'_>, Path(id): Path<String>) -> Result<Html<Strin
         None => None,
     };
     let own = page.user.as_ref().is_some_and(|u| u.id == found.author_id);
+    let my_vote = match &page.user {
+        Some(user) => vote::Entity::find_by_id((found.id, user.id))
+            .one(state.db())
+            .await?
+            .map_or(0, |v| v.value),
+        None => 0,
+    };
     let context = json!({
         "post": {
             "id": found.id,
@@ -225,6 +232,7 @@ pub async fn detail(page: Page<'_>, Path(id): Path<String>) -> Result<Html<Strin
         },
         "film": film.map(|f| json!({ "id": f.id, "title": f.title })),
         "own": own,
+        "my_vote": my_vote,
         "moderator": moderator,
     });
     page.render_form("forum/detail.html", context).await
