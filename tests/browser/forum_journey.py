@@ -98,6 +98,7 @@ def main(base: str, shots: str) -> None:
         page.wait_for_url(re.compile(r"/forum/new/\?movie=\d+$"))
         page.click("main button[type=submit]")
         expect(page.locator("#id_title_errors, .field.has-error").first).to_be_visible()
+        expect(page.locator(".messages .message-error")).to_contain_text("not published yet")
         shot("06-post-with-errors")
         page.fill("#id_title", f"Seen it twice {ATTACK}")
         page.fill("#id_body", f"The *garden gnome* photos are the best running joke.\n\n{ATTACK}")

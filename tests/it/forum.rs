@@ -243,6 +243,12 @@ async fn users_write_posts_about_films_safely_and_not_too_fast() {
         page.contains("This field is required.") && page.contains("Kept *body*"),
         "{page}"
     );
+    assert!(
+        page.contains("message-error") && page.contains("Your post is not published yet"),
+        "an error message above the form: {page}"
+    );
+    let (_, after) = ann.page("/forum/").await;
+    assert!(!after.contains("not published yet"), "shown once: {after}");
     let wrong_film = ann
         .submit(
             &new,
@@ -308,7 +314,12 @@ async fn users_write_posts_about_films_safely_and_not_too_fast() {
         )
         .await;
     assert_eq!(sixth.status(), 429);
-    assert!(crate::support::html(&sixth.text().await.unwrap()).contains("wait a little"));
+    let sixth = crate::support::html(&sixth.text().await.unwrap());
+    assert!(
+        sixth.contains("message-error") && sixth.contains("wait a little"),
+        "{sixth}"
+    );
+    assert!(sixth.contains("Too fast"), "the post is kept in the form");
     assert_eq!(
         post::Entity::find()
             .all(app.state().db())
@@ -336,7 +347,12 @@ async fn only_authors_edit_and_delete_their_posts_and_not_when_locked() {
         "anonymous: log in first"
     );
     let bob = logged_in(&app, "bob").await;
-    assert_eq!(bob.page(&edit).await.0, 403);
+    let (status, refusal) = bob.page(&edit).await;
+    assert_eq!(status, 403);
+    assert!(
+        refusal.contains("Only its author may change a post."),
+        "the refusal says why: {refusal}"
+    );
     let ann_page = format!("/forum/{}/", mine.id);
     let refused = bob
         .submit(
@@ -355,6 +371,8 @@ async fn only_authors_edit_and_delete_their_posts_and_not_when_locked() {
         .submit(&edit, &edit, &[("title", ""), ("body", "Still here")])
         .await;
     assert_eq!(bad.status(), 422);
+    let bad = crate::support::html(&bad.text().await.unwrap());
+    assert!(bad.contains("Your changes are not saved yet"), "{bad}");
     let saved = ann_browser
         .submit(
             &edit,

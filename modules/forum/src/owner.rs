@@ -79,6 +79,11 @@ pub async fn update(
             movie: form.movie,
         };
         let action = format!("/forum/{}/edit/", found.id);
+        page.flash(
+            Level::Error,
+            "Your changes are not saved yet: correct what is marked below.",
+        )
+        .await?;
         return page
             .render_form_status(
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -306,6 +306,9 @@ pub(crate) async fn too_fast(state: &AppState, author: &user::Model) -> Result<b
 }
 
 /// What the rate limit says to a user who hit it.
+/// Shown above a post form sent back with mistakes, which the fields then name.
+const NOT_PUBLISHED: &str = "Your post is not published yet: correct what is marked below.";
+
 pub(crate) fn too_fast_message() -> String {
     format!(
         "You have published {RATE_LIMIT} posts in the last {RATE_WINDOW_MINUTES} minutes; wait a little before the next."
@@ -353,20 +356,18 @@ pub async fn create(page: Page<'_>, Form(form): Form<PostForm>) -> Result<Respon
         errors.add("movie", "There is no such film.");
     }
     let too_fast = too_fast(state, author).await?;
-    if too_fast {
-        errors.add("", too_fast_message());
-    }
-    if !errors.is_empty() {
+    if too_fast || !errors.is_empty() {
         let form = PostForm {
             title,
             body,
             movie: form.movie,
         };
-        let status = if too_fast {
-            StatusCode::TOO_MANY_REQUESTS
+        let (status, message) = if too_fast {
+            (StatusCode::TOO_MANY_REQUESTS, too_fast_message())
         } else {
-            StatusCode::UNPROCESSABLE_ENTITY
+            (StatusCode::UNPROCESSABLE_ENTITY, NOT_PUBLISHED.to_owned())
         };
+        page.flash(Level::Error, message).await?;
         return page
             .render_form_status(
                 status,
