@@ -23,6 +23,7 @@ mod rbac;
 mod sessions;
 mod shutdown;
 mod smtp;
+mod store;
 mod superuser;
 mod support;
 mod tasks;

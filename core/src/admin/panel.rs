@@ -36,6 +36,14 @@ pub type ActionFn = Arc<
         + Sync,
 >;
 
+/// A band of an integer column that the list filters by (`AdminPanel::ranges`).
+#[derive(Debug, Clone)]
+pub struct Range {
+    pub label: String,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+}
+
 /// A module-defined bulk action, offered in the list's action menu to users whose roles grant
 /// `name` on the panel's model (`store.order`, `refund`).
 #[derive(Clone)]
@@ -82,6 +90,8 @@ pub struct AdminPanel {
     object_links: Vec<(String, String)>,
     many_to_many: Vec<ManyToMany>,
     choices: Vec<(String, Vec<String>)>,
+    money: Vec<String>,
+    ranges: Vec<(String, Vec<Range>)>,
     inlines: Vec<Inline>,
 }
 
@@ -170,6 +180,8 @@ impl AdminPanel {
             object_links: Vec::new(),
             many_to_many: Vec::new(),
             choices: Vec::new(),
+            money: Vec::new(),
+            ranges: Vec::new(),
             inlines: Vec::new(),
             model,
         }
@@ -321,6 +333,43 @@ impl AdminPanel {
     pub fn choices<'a>(mut self, column: &str, values: impl IntoIterator<Item = &'a str>) -> Self {
         self.choices.push((column.to_owned(), owned(values)));
         self
+    }
+
+    /// Integer columns holding amounts in cents: the list, the export and the form show them as
+    /// `12.50`, and the form takes them that way (never negative, at most two decimal places).
+    pub fn money<'a>(mut self, columns: impl IntoIterator<Item = &'a str>) -> Self {
+        self.money = owned(columns);
+        self
+    }
+
+    pub fn is_money(&self, column: &str) -> bool {
+        self.money.iter().any(|c| c == column)
+    }
+
+    /// Named bands of an integer column for the list's filter: `ranges("stock", [("Out of
+    /// stock", None, Some(0)), ("In stock", Some(1), None)])`, bounds included.
+    pub fn ranges<'a>(
+        mut self,
+        column: &str,
+        bands: impl IntoIterator<Item = (&'a str, Option<i64>, Option<i64>)>,
+    ) -> Self {
+        let bands = bands
+            .into_iter()
+            .map(|(label, min, max)| Range {
+                label: label.to_owned(),
+                min,
+                max,
+            })
+            .collect();
+        self.ranges.push((column.to_owned(), bands));
+        self
+    }
+
+    pub fn ranges_of(&self, column: &str) -> Option<&[Range]> {
+        self.ranges
+            .iter()
+            .find(|(c, _)| c == column)
+            .map(|(_, bands)| bands.as_slice())
     }
 
     pub fn choices_of(&self, column: &str) -> Option<&[String]> {

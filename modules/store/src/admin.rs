@@ -1,0 +1,191 @@
+//! The store's admin panels and who may use them: store managers run the catalogue, reviews,
+//! shipping rates and orders; every staff member may look.
+
+use bureau_core::sea_orm::sea_query::Expr;
+use bureau_core::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use bureau_core::{AdminPanel, AppBuilder, Policy};
+
+use crate::entities::{category, product, product_image, review, shipping_rate, shipping_zone};
+
+/// Fills `created_at` and `updated_at` of a row added in the admin.
+fn stamp_new(row: &mut serde_json::Map<String, serde_json::Value>) {
+    let now = serde_json::Value::from(chrono::Utc::now().to_rfc3339());
+    row.insert("created_at".into(), now.clone());
+    row.insert("updated_at".into(), now);
+}
+
+fn stamp_changed(row: &mut serde_json::Map<String, serde_json::Value>) {
+    row.insert("updated_at".into(), chrono::Utc::now().to_rfc3339().into());
+}
+
+/// Products with this many units or fewer are "low stock" in the admin's filter.
+const LOW_STOCK: i64 = 5;
+
+pub(crate) fn register(app: &mut AppBuilder) {
+    let mut products = AdminPanel::of::<product::Entity>()
+        .label("products")
+        .list_display([
+            "name",
+            "sku",
+            "category_id__name",
+            "price",
+            "stock",
+            "active",
+            "updated_at",
+        ])
+        .money(["price"])
+        .search_fields(["name", "sku"])
+        .list_filter(["category_id", "active", "stock"])
+        .ranges(
+            "stock",
+            [
+                ("Out of stock", None, Some(0)),
+                ("Low stock", Some(1), Some(LOW_STOCK)),
+                ("In stock", Some(LOW_STOCK + 1), None),
+            ],
+        )
+        .ordering(["name"])
+        .display("name")
+        .blank(["description"])
+        .readonly_fields(["rating_sum", "rating_count", "created_at", "updated_at"])
+        .inline::<product_image::Entity>(
+            "images",
+            "Images",
+            "product_id",
+            ["position", "url", "alt"],
+        )
+        .fieldset(
+            "Product",
+            ["name", "slug", "sku", "category_id", "description"],
+        )
+        .fieldset("Sale", ["price", "stock", "weight_grams", "active"])
+        .fieldset("Reviews", ["rating_sum", "rating_count"])
+        .on_add(stamp_new)
+        .on_change(stamp_changed);
+    for (name, label, active) in [
+        ("activate", "Put selected products on sale", true),
+        ("deactivate", "Take selected products off sale", false),
+    ] {
+        products = products.action(name, label, move |txn, ids| {
+            Box::pin(async move {
+                let ids: Vec<i64> = ids.iter().filter_map(|id| id.as_i64()).collect();
+                let done = product::Entity::update_many()
+                    .col_expr(product::Column::Active, Expr::value(active))
+                    .col_expr(
+                        product::Column::UpdatedAt,
+                        Expr::value(chrono::Utc::now().fixed_offset()),
+                    )
+                    .filter(product::Column::Id.is_in(ids))
+                    .filter(product::Column::Active.eq(!active))
+                    .exec(txn)
+                    .await?;
+                Ok(done.rows_affected)
+            })
+        });
+    }
+    let mut reviews = AdminPanel::of::<review::Entity>()
+        .label("reviews")
+        .list_display([
+            "title",
+            "product_id__name",
+            "user_id__username",
+            "rating",
+            "status",
+            "created_at",
+        ])
+        .search_fields(["title", "body"])
+        .list_filter(["status", "rating", "created_at"])
+        .choices(
+            "status",
+            [review::PENDING, review::APPROVED, review::REJECTED],
+        )
+        .ordering(["-created_at"])
+        .display("title")
+        .readonly_fields(["product_id", "user_id", "created_at"]);
+    for (name, label, status) in [
+        ("approve", "Approve selected reviews", review::APPROVED),
+        ("reject", "Reject selected reviews", review::REJECTED),
+    ] {
+        // The products' rating figures follow through the database's triggers.
+        reviews = reviews.action(name, label, move |txn, ids| {
+            Box::pin(async move {
+                let ids: Vec<i64> = ids.iter().filter_map(|id| id.as_i64()).collect();
+                let done = review::Entity::update_many()
+                    .col_expr(review::Column::Status, Expr::value(status))
+                    .filter(review::Column::Id.is_in(ids))
+                    .filter(review::Column::Status.ne(status))
+                    .exec(txn)
+                    .await?;
+                Ok(done.rows_affected)
+            })
+        });
+    }
+    app.admin(
+        AdminPanel::of::<category::Entity>()
+            .label("categories")
+            .list_display(["name", "slug", "parent_id__name"])
+            .search_fields(["name", "slug"])
+            .list_filter(["parent_id"])
+            .ordering(["name"])
+            .display("name")
+            .blank(["description"]),
+    )
+    .admin(products)
+    .admin(reviews)
+    .admin(
+        AdminPanel::of::<shipping_zone::Entity>()
+            .label("shipping zones")
+            .list_display(["name", "countries"])
+            .search_fields(["name", "countries"])
+            .ordering(["name"])
+            .display("name")
+            .inline::<shipping_rate::Entity>(
+                "rates",
+                "Rates",
+                "zone_id",
+                [
+                    "name",
+                    "min_weight_grams",
+                    "max_weight_grams",
+                    "price",
+                    "free_above",
+                    "active",
+                ],
+            ),
+    )
+    .admin(
+        AdminPanel::of::<shipping_rate::Entity>()
+            .label("shipping rates")
+            .list_display([
+                "name",
+                "zone_id__name",
+                "min_weight_grams",
+                "max_weight_grams",
+                "price",
+                "free_above",
+                "active",
+            ])
+            .money(["price", "free_above"])
+            .list_filter(["zone_id", "active"])
+            .ordering(["zone_id", "min_weight_grams"])
+            .display("name"),
+    );
+    for model in [
+        "store.category",
+        "store.product",
+        "store.review",
+        "store.shipping_zone",
+        "store.shipping_rate",
+    ] {
+        for action in ["view", "add", "change", "delete"] {
+            app.policy(Policy::allow("store_manager", model, action));
+        }
+        app.policy(Policy::allow("staff", model, "view"));
+    }
+    for action in ["activate", "deactivate"] {
+        app.policy(Policy::allow("store_manager", "store.product", action));
+    }
+    for action in ["approve", "reject"] {
+        app.policy(Policy::allow("store_manager", "store.review", action));
+    }
+}
