@@ -110,9 +110,10 @@ impl Module for Core {
             )
             .admin(
                 AdminPanel::of::<entities::outbox::Entity>()
-                    .label("mail outbox")
+                    .label("outbox")
                     .list_display([
                         "id",
+                        "channel",
                         "recipient",
                         "subject",
                         "status",
@@ -121,7 +122,8 @@ impl Module for Core {
                         "sent_at",
                     ])
                     .search_fields(["recipient", "subject"])
-                    .list_filter(["status", "created_at"])
+                    .list_filter(["channel", "status", "created_at"])
+                    .choices("channel", [entities::outbox::MAIL, entities::outbox::SMS])
                     .choices("status", ["pending", "sent", "failed"])
                     .ordering(["-id"]),
             )

@@ -44,6 +44,7 @@ pub async fn enqueue(
     }
     let now = chrono::Utc::now().fixed_offset();
     entities::outbox::ActiveModel {
+        channel: Set(entities::outbox::MAIL.to_owned()),
         recipient: Set(to.to_owned()),
         subject: Set(subject),
         text_body: Set(text),
