@@ -11,7 +11,7 @@ use crate::module::{AppBuilder, Module};
 use crate::web::page::Page;
 use crate::web::routing::get;
 use crate::web::{api_docs, health, openapi, static_files};
-use crate::{AppState, Result, admin, api, auth, entities, mail, rbac};
+use crate::{AppState, Result, admin, api, auth, entities, outbox, rbac};
 
 pub(crate) struct Core;
 
@@ -139,9 +139,9 @@ impl Module for Core {
             .templates::<bureau_admin_ui::Templates>()
             .static_files::<bureau_admin_ui::Static>()
             .configured_job(
-                "mail-outbox",
+                "outbox",
                 |config| Duration::from_millis(config.mail.poll_interval_ms),
-                |state| async move { mail::send_due(&state).await.map(drop) },
+                |state| async move { outbox::send_due(&state).await.map(drop) },
             )
             .configured_job(
                 "sqlite-checkpoint",

@@ -19,6 +19,7 @@ mod logging;
 pub mod mail;
 mod models;
 mod module;
+pub mod outbox;
 pub mod rbac;
 mod registry;
 pub mod session;
