@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod rbac;
 mod registry;
 pub mod session;
+pub mod sms;
 mod state;
 mod web;
 

@@ -18,7 +18,7 @@ use sea_orm::{
 };
 
 use crate::entities::outbox::{self, Column, Entity as Outbox};
-use crate::{AppState, Error, Result, mail};
+use crate::{AppState, Error, Result, mail, sms};
 
 /// Rows looked at per run; the rest wait for the next tick, so one run stays short.
 const BATCH: u64 = 20;
@@ -34,7 +34,8 @@ const MAX_SEND_SECS: u64 = 60 * 60;
 pub(crate) enum Failure {
     /// It may work later (the server is down, busy, or slow): retried with backoff.
     Retry(String),
-    /// It will fail the same way every time (not an address): given up on at once.
+    /// It will fail the same way every time (not an address, a number the provider refuses):
+    /// given up on at once.
     GiveUp(String),
 }
 
@@ -42,11 +43,12 @@ pub(crate) enum Failure {
 #[derive(Debug, Clone, Copy)]
 enum Channel {
     Mail,
+    Sms,
 }
 
 impl Channel {
     /// Every channel this version sends, by the name rows carry.
-    const ALL: [Self; 1] = [Self::Mail];
+    const ALL: [Self; 2] = [Self::Mail, Self::Sms];
 
     fn of(row: &outbox::Model) -> Option<Self> {
         Self::ALL
@@ -57,14 +59,17 @@ impl Channel {
     fn name(self) -> &'static str {
         match self {
             Self::Mail => outbox::MAIL,
+            Self::Sms => outbox::SMS,
         }
     }
 
     /// How long one send may take. lettre's timeout bounds each SMTP command, and a send is
-    /// several (connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA).
+    /// several (connect, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA); the SMS sender's bounds the
+    /// whole request, to which a little is added for the worker's own steps.
     fn send_limit(self, state: &AppState) -> Duration {
         let secs = match self {
             Self::Mail => state.config().mail.smtp_timeout_secs.saturating_mul(8),
+            Self::Sms => state.config().sms.timeout_secs.saturating_add(5),
         };
         Duration::from_secs(secs.min(MAX_SEND_SECS))
     }
@@ -73,12 +78,14 @@ impl Channel {
     fn target(self, state: &AppState) -> &str {
         match self {
             Self::Mail => state.mail_transport().target(),
+            Self::Sms => state.sms_sender().target(),
         }
     }
 
     async fn send(self, state: &AppState, row: &outbox::Model) -> Result<(), Failure> {
         match self {
             Self::Mail => mail::send(state, row).await,
+            Self::Sms => sms::send(state, row).await,
         }
     }
 }
