@@ -19,9 +19,11 @@ mod logging;
 pub mod mail;
 mod models;
 mod module;
+pub mod outbox;
 pub mod rbac;
 mod registry;
 pub mod session;
+pub mod sms;
 mod state;
 mod web;
 
