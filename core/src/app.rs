@@ -13,7 +13,7 @@ use crate::config::ConfigSource;
 use crate::module::Module;
 use crate::registry::{Endpoints, assemble};
 use crate::{
-    AppState, Config, Error, Registry, Result, db, jobs, mail, models, rbac, session, web,
+    AppState, Config, Error, Registry, Result, db, jobs, mail, models, rbac, session, sms, web,
 };
 
 /// Core plus the modules the composition root lists.
@@ -70,8 +70,10 @@ pub(crate) async fn start(
     endpoints: Endpoints,
     config: Config,
 ) -> Result<Server> {
-    // Before the database: a mail setting that cannot work stops the start with no side effects.
+    // Before the database: a mail or SMS setting that cannot work stops the start with no side
+    // effects.
     let mail = mail::Transport::from_config(&config)?;
+    let sms = sms::sender(&config)?;
     let prepare = config.database.migrate_on_start || config.app.load_demo_fixtures;
     // Without work to do at startup the pool connects lazily: the server comes up while the
     // database is still starting and /readyz says when it can serve.
@@ -81,7 +83,7 @@ pub(crate) async fn start(
         prepare_database(&db, &registry, &config).await?;
     }
     let sessions = session::Store::new(&config, &db).await?;
-    let state = AppState::new(config, db, registry, sessions, mail)?;
+    let state = AppState::new(config, db, registry, sessions, mail, sms)?;
     let first_superuser = if state.config().app.load_demo_fixtures {
         crate::auth::users::ensure_first_superuser(&state).await?
     } else {

@@ -11,7 +11,7 @@ use crate::module::{AppBuilder, Module};
 use crate::web::page::Page;
 use crate::web::routing::get;
 use crate::web::{api_docs, health, openapi, static_files};
-use crate::{AppState, Result, admin, api, auth, entities, mail, rbac};
+use crate::{AppState, Result, admin, api, auth, entities, outbox, rbac};
 
 pub(crate) struct Core;
 
@@ -110,9 +110,10 @@ impl Module for Core {
             )
             .admin(
                 AdminPanel::of::<entities::outbox::Entity>()
-                    .label("mail outbox")
+                    .label("outbox")
                     .list_display([
                         "id",
+                        "channel",
                         "recipient",
                         "subject",
                         "status",
@@ -121,7 +122,8 @@ impl Module for Core {
                         "sent_at",
                     ])
                     .search_fields(["recipient", "subject"])
-                    .list_filter(["status", "created_at"])
+                    .list_filter(["channel", "status", "created_at"])
+                    .choices("channel", [entities::outbox::MAIL, entities::outbox::SMS])
                     .choices("status", ["pending", "sent", "failed"])
                     .ordering(["-id"]),
             )
@@ -137,9 +139,9 @@ impl Module for Core {
             .templates::<bureau_admin_ui::Templates>()
             .static_files::<bureau_admin_ui::Static>()
             .configured_job(
-                "mail-outbox",
+                "outbox",
                 |config| Duration::from_millis(config.mail.poll_interval_ms),
-                |state| async move { mail::send_due(&state).await.map(drop) },
+                |state| async move { outbox::send_due(&state).await.map(drop) },
             )
             .configured_job(
                 "sqlite-checkpoint",

@@ -20,9 +20,11 @@ pub mod mail;
 mod models;
 mod module;
 pub mod money;
+pub mod outbox;
 pub mod rbac;
 mod registry;
 pub mod session;
+pub mod sms;
 mod state;
 mod web;
 

@@ -1,5 +1,5 @@
-//! What every handler can reach: configuration, the database pool, the registry, templates and
-//! the mail transport.
+//! What every handler can reach: configuration, the database pool, the registry, templates, the
+//! mail transport and the SMS sender.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -12,6 +12,7 @@ use crate::auth::{JwtKeys, Passwords};
 use crate::mail::Transport;
 use crate::rbac::Rbac;
 use crate::session;
+use crate::sms::SmsSender;
 use crate::web::openapi::Documents;
 use crate::web::templates::Templates;
 use crate::{Config, Registry, Result};
@@ -30,6 +31,7 @@ struct Inner {
     jwt: JwtKeys,
     sessions: session::Store,
     mail: Transport,
+    sms: Arc<dyn SmsSender>,
     schema_current: AtomicBool,
     rbac: Rbac,
 }
@@ -41,6 +43,7 @@ impl AppState {
         registry: Registry,
         sessions: session::Store,
         mail: Transport,
+        sms: Arc<dyn SmsSender>,
     ) -> Result<Self> {
         let templates = Templates::new(&registry, &config);
         let openapi = Documents::new(registry.openapi().clone(), &config.app.name);
@@ -57,6 +60,7 @@ impl AppState {
             jwt,
             sessions,
             mail,
+            sms,
             schema_current: AtomicBool::new(false),
             rbac,
         })))
@@ -86,6 +90,11 @@ impl AppState {
     /// Where the outbox worker sends mail (built from `[mail]` once per start).
     pub fn mail_transport(&self) -> &Transport {
         &self.0.mail
+    }
+
+    /// Where the outbox worker sends SMS (built from `[sms]` once per start).
+    pub fn sms_sender(&self) -> &dyn SmsSender {
+        self.0.sms.as_ref()
     }
 
     /// Renders a template into an HTML response body.

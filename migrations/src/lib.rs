@@ -14,6 +14,7 @@ mod m20261123_000002_create_accounts;
 mod m20261123_000003_create_sessions_and_outbox;
 mod m20261123_000004_create_admin_log;
 mod m20261123_000005_index_admin_log;
+mod m20261123_000006_outbox_channel;
 
 /// Core's own migrations, oldest first.
 pub fn core_migrations() -> Vec<Box<dyn MigrationTrait>> {
@@ -23,6 +24,7 @@ pub fn core_migrations() -> Vec<Box<dyn MigrationTrait>> {
         Box::new(m20261123_000003_create_sessions_and_outbox::Migration),
         Box::new(m20261123_000004_create_admin_log::Migration),
         Box::new(m20261123_000005_index_admin_log::Migration),
+        Box::new(m20261123_000006_outbox_channel::Migration),
     ]
 }
 

@@ -122,7 +122,7 @@ async fn admin_panels_policies_fixtures_and_jobs_are_in_the_registry() {
     assert_eq!(
         registry.job_names(),
         [
-            "core/mail-outbox",
+            "core/outbox",
             "core/sqlite-checkpoint",
             "core/account-cleanup",
             "core/rbac-refresh",

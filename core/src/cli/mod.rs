@@ -12,7 +12,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 use crate::app::{prepare_database, shutdown_signal, start};
 use crate::config::ConfigSource;
 use crate::registry::Endpoints;
-use crate::{App, AppState, Config, Error, Registry, Result, db, mail, models, rbac, session};
+use crate::{App, AppState, Config, Error, Registry, Result, db, mail, models, rbac, session, sms};
 
 mod module_commands;
 mod superuser;
@@ -385,11 +385,12 @@ async fn module_command(
 }
 
 /// The state handlers get, for commands that need it: sessions in the database (a command makes
-/// none), the configured mail transport.
+/// none), the configured mail transport and SMS sender.
 fn state(db: &DatabaseConnection, registry: Registry, config: Config) -> Result<AppState> {
     let sessions = session::Store::Database(session::DatabaseStore::new(db.clone()));
     let mail = mail::Transport::from_config(&config)?;
-    AppState::new(config, db.clone(), registry, sessions, mail)
+    let sms = sms::sender(&config)?;
+    AppState::new(config, db.clone(), registry, sessions, mail, sms)
 }
 
 /// Runs `work` on a fresh pool and closes the pool afterwards, whether or not the work failed.

@@ -19,8 +19,8 @@ use super::Config;
 use crate::{Error, Result};
 
 const PREFIX: &str = "BUREAU_";
-const CORE_SECTIONS: [&str; 9] = [
-    "app", "server", "database", "log", "security", "auth", "session", "mail", "cors",
+const CORE_SECTIONS: [&str; 10] = [
+    "app", "server", "database", "log", "security", "auth", "session", "mail", "sms", "cors",
 ];
 
 /// `BUREAU_` variables that are read directly rather than as configuration keys.
@@ -257,6 +257,7 @@ fn extract(figment: &Figment, sections: &[ConfigSection]) -> Result<Config, Extr
         auth: section(figment, "auth")?,
         session: section(figment, "session")?,
         mail: section(figment, "mail")?,
+        sms: section(figment, "sms")?,
         cors: section(figment, "cors")?,
         modules: Arc::new(modules),
         sources: Vec::new(),

@@ -34,6 +34,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub session: SessionConfig,
     pub mail: MailConfig,
+    pub sms: SmsConfig,
     pub cors: CorsConfig,
     modules: Arc<HashMap<&'static str, load::SectionValue>>,
     /// Where the values came from, most general first ("built-in defaults", "config.toml", ...).
@@ -184,6 +185,26 @@ pub struct MailConfig {
     pub retry_base_secs: i64,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsTransportKind {
+    Log,
+    Twilio,
+}
+
+/// How SMS leave (`crate::sms`). The outbox worker that sends them is configured in `[mail]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsConfig {
+    pub transport: SmsTransportKind,
+    pub file_dir: PathBuf,
+    pub from: String,
+    pub twilio_base_url: String,
+    pub twilio_account_sid: String,
+    pub twilio_auth_token: SecretKey,
+    pub timeout_secs: u64,
+}
+
 /// Which other web origins may call the API from their pages (`web::cors`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -198,6 +219,17 @@ impl MailConfig {
     pub fn file_dir(&self, app: &AppConfig) -> PathBuf {
         if self.file_dir.as_os_str().is_empty() {
             app.data_dir.join("mail")
+        } else {
+            self.file_dir.clone()
+        }
+    }
+}
+
+impl SmsConfig {
+    /// Where the log sender writes: `file_dir`, or `<data_dir>/sms`.
+    pub fn file_dir(&self, app: &AppConfig) -> PathBuf {
+        if self.file_dir.as_os_str().is_empty() {
+            app.data_dir.join("sms")
         } else {
             self.file_dir.clone()
         }

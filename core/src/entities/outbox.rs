@@ -1,5 +1,5 @@
-//! `core_outbox`: mail waiting to be sent (or sent, or given up on), written in the same
-//! transaction as the change that caused it.
+//! `core_outbox`: mail and SMS waiting to be sent (or sent, or given up on), written in the same
+//! transaction as the change that caused them.
 
 use sea_orm::entity::prelude::*;
 
@@ -8,8 +8,13 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// `mail` or `sms`: which transport sends it.
+    pub channel: String,
+    /// A mail address, or for SMS a phone number in E.164 form.
     pub recipient: String,
+    /// Empty for SMS.
     pub subject: String,
+    /// The plain text of a mail, or the whole of an SMS.
     #[sea_orm(column_type = "Text")]
     pub text_body: String,
     #[sea_orm(column_type = "Text", nullable)]
@@ -31,6 +36,9 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+pub const MAIL: &str = "mail";
+pub const SMS: &str = "sms";
 
 pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";

@@ -1,17 +1,17 @@
 //! Mail: messages rendered from templates are written to the outbox (`core_outbox`) in the
 //! caller's transaction, so a change and the mail it causes commit or roll back together; the
-//! outbox worker (`outbox`) sends them later through the configured `transport`, with retries.
+//! outbox worker (`crate::outbox`) sends them later through the configured `transport`, with
+//! retries.
 
-mod outbox;
 mod transport;
 
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde::Serialize;
 
 use crate::entities;
+use crate::outbox::Failure;
 use crate::{AppState, Error, Result};
 
-pub use outbox::send_due;
 pub use transport::Transport;
 
 /// Renders `<template>.subject.txt`, `<template>.txt` and, when it exists, `<template>.html` with
@@ -44,6 +44,7 @@ pub async fn enqueue(
     }
     let now = chrono::Utc::now().fixed_offset();
     entities::outbox::ActiveModel {
+        channel: Set(entities::outbox::MAIL.to_owned()),
         recipient: Set(to.to_owned()),
         subject: Set(subject),
         text_body: Set(text),
@@ -61,4 +62,22 @@ pub async fn enqueue(
     .insert(db)
     .await?;
     Ok(())
+}
+
+/// Sends one outbox row of the mail channel through the configured transport.
+pub(crate) async fn send(state: &AppState, row: &entities::outbox::Model) -> Result<(), Failure> {
+    let transport = state.mail_transport();
+    let message = transport
+        .message(
+            &row.recipient,
+            &row.subject,
+            &row.text_body,
+            row.html_body.as_deref(),
+        )
+        // A recipient that is not an address will not become one: no point in retrying.
+        .map_err(|error| Failure::GiveUp(error.to_string()))?;
+    transport
+        .send(message)
+        .await
+        .map_err(|error| Failure::Retry(error.to_string()))
 }
