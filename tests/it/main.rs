@@ -23,6 +23,7 @@ mod rbac;
 mod sessions;
 mod shutdown;
 mod smtp;
+mod stripe;
 mod superuser;
 mod support;
 mod tasks;
