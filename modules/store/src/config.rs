@@ -30,7 +30,7 @@ impl StoreConfig {
     pub fn tax_basis_points(&self) -> Result<i64, String> {
         bureau_core::money::parse_cents(&self.tax_rate)
             .ok()
-            .filter(|bp| *bp <= 100_00)
+            .filter(|bp| *bp <= 10_000)
             .ok_or_else(|| {
                 format!(
                     "store.tax_rate must be a percentage from 0 to 100 with at most two decimals, not {:?}",
