@@ -39,8 +39,8 @@ pub use config::{
     DatabaseUrl, HostPattern, LogConfig, LogFormat, Origin, Profile, SecretKey, SecurityConfig,
     ServerConfig,
 };
-pub use db::icontains;
 pub use db::migrate::MigrationState;
+pub use db::{icontains, is_conflict};
 pub use error::{Error, FieldError, FieldErrors, Result};
 pub use models::{ColumnInfo, ForeignKeyInfo, ModelInfo, OnDelete};
 pub use module::{AppBuilder, Module};
