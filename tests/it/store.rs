@@ -9,7 +9,7 @@ use bureau_store::{category, product, review, shipping_rate};
 
 use crate::support::{admin_login, person, spawn, spawn_with};
 
-async fn shelf(app: &TestApp, name: &str) -> category::Model {
+pub(crate) async fn shelf(app: &TestApp, name: &str) -> category::Model {
     category::ActiveModel {
         name: Set(name.to_owned()),
         slug: Set(name.to_lowercase()),
@@ -22,7 +22,13 @@ async fn shelf(app: &TestApp, name: &str) -> category::Model {
     .unwrap()
 }
 
-async fn item(app: &TestApp, category: i64, name: &str, price: i64, stock: i32) -> product::Model {
+pub(crate) async fn item(
+    app: &TestApp,
+    category: i64,
+    name: &str,
+    price: i64,
+    stock: i32,
+) -> product::Model {
     let now = chrono::Utc::now().fixed_offset();
     product::ActiveModel {
         category_id: Set(category),
