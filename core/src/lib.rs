@@ -48,6 +48,7 @@ pub use rbac::{Policy, Rbac};
 pub use registry::{ModuleInfo, Registry};
 pub use state::AppState;
 pub use web::ClientInfo;
+pub use web::csrf::random_token;
 pub use web::flash;
 pub use web::fragments;
 pub use web::nav::NavEntry;

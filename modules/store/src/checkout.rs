@@ -128,7 +128,8 @@ pub async fn place(
     }
 }
 
-async fn by_key(state: &AppState, user: i64, key: &str) -> Result<Option<order::Model>> {
+/// The order a checkout form with `key` already placed.
+pub async fn by_key(state: &AppState, user: i64, key: &str) -> Result<Option<order::Model>> {
     Ok(order::Entity::find()
         .filter(order::Column::UserId.eq(user))
         .filter(order::Column::IdempotencyKey.eq(key))

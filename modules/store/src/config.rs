@@ -13,6 +13,15 @@ pub struct StoreConfig {
     pub tax_rate: String,
     /// Products per page on the public catalogue.
     pub per_page: u64,
+    /// `sandbox` (test cards, nothing outside Bureau) or `stripe`.
+    pub payment_provider: String,
+    /// Stripe's secret API key (`sk_...`) and the signing secret of its webhook endpoint
+    /// (`whsec_...`); set them through BUREAU_STORE__STRIPE_SECRET_KEY and
+    /// BUREAU_STORE__STRIPE_WEBHOOK_SECRET.
+    pub stripe_secret_key: String,
+    pub stripe_webhook_secret: String,
+    /// Where Stripe's API is (changed only to test against a server of the same protocol).
+    pub stripe_api_base: String,
 }
 
 impl Default for StoreConfig {
@@ -21,6 +30,10 @@ impl Default for StoreConfig {
             currency: "EUR".to_owned(),
             tax_rate: "20".to_owned(),
             per_page: 24,
+            payment_provider: "sandbox".to_owned(),
+            stripe_secret_key: String::new(),
+            stripe_webhook_secret: String::new(),
+            stripe_api_base: crate::payments::stripe::DEFAULT_API_BASE.to_owned(),
         }
     }
 }

@@ -5,13 +5,17 @@ mod admin;
 pub mod cart;
 mod cart_pages;
 pub mod checkout;
+mod checkout_pages;
 mod config;
+mod countries;
 pub mod entities;
 mod migrations;
 mod notify;
+mod order_pages;
 pub mod orders;
 pub mod payments;
 pub mod price;
+pub mod shipping;
 
 use bureau_core::rust_embed::RustEmbed;
 use bureau_core::{AppBuilder, Module, get, post};
@@ -49,6 +53,28 @@ impl Module for Store {
             .route("/store/cart/add/", post(cart_pages::add))
             .route("/store/cart/update/", post(cart_pages::update))
             .route("/store/cart/remove/", post(cart_pages::remove))
+            .route(
+                "/store/checkout/",
+                get(checkout_pages::addresses).post(checkout_pages::save_addresses),
+            )
+            .route("/store/checkout/shipping/", get(checkout_pages::method))
+            .route("/store/checkout/place/", post(checkout_pages::place))
+            .route("/store/orders/", get(order_pages::history))
+            .route("/store/orders/:number/", get(order_pages::detail))
+            .route(
+                "/store/orders/:number/pay/",
+                get(order_pages::pay_form).post(order_pages::pay),
+            )
+            .route(
+                "/store/orders/:number/pay/return/",
+                get(order_pages::pay_return),
+            )
+            .route(
+                "/store/sandbox/3ds/:reference/",
+                get(order_pages::sandbox_3ds).post(order_pages::sandbox_decide),
+            )
+            // Under /api: no session, so no CSRF token; the provider's signature is the check.
+            .route("/api/webhooks/store/:provider", post(order_pages::webhook))
             // A guest's cart becomes the customer's when they log in.
             .on_login(|state, session, user| async move {
                 cart::merge(state.db(), &session, user.id).await

@@ -39,6 +39,12 @@ pub enum Relation {
     Order,
 }
 
+impl Related<super::order::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Order.def()
+    }
+}
+
 impl ActiveModelBehavior for ActiveModel {}
 
 impl std::fmt::Display for Model {

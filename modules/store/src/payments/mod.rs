@@ -2,6 +2,8 @@
 //! either at once, after the customer's extra step (3-D Secure), or from the provider's webhook.
 //! The built-in `sandbox` provider needs nothing outside Bureau; `stripe` speaks Stripe's REST API.
 
+pub mod sandbox;
+pub mod settle;
 pub mod stripe;
 
 use std::future::Future;
