@@ -500,3 +500,104 @@ async fn stripe_webhooks_mark_an_order_paid_once_and_forged_ones_change_nothing(
         "evt_short, evt_1, evt_2"
     );
 }
+
+#[tokio::test]
+async fn order_mails_reach_a_real_smtp_server_when_placed_paid_shipped_and_cancelled() {
+    use bureau_store::orders::{self, Status};
+    let sink = crate::smtp::SmtpSink::start(crate::smtp::Options::default());
+    let (app, _) = spawn_with(crate::mail::smtp(sink.port())).await;
+    rates(&app).await;
+    person(&app, "ann", &[]).await;
+    let kitchen = shelf(&app, "Kitchen").await;
+    let mug = item(&app, kitchen.id, "Mug", 1250, 10).await;
+    let browser = logged_in(&app, "ann").await;
+    let mut numbers = Vec::new();
+    for _ in 0..2 {
+        let (key, method) = ready_to_order(&browser, mug.id, "1").await;
+        let placed = browser
+            .submit(
+                "/store/checkout/shipping/",
+                "/store/checkout/place/",
+                &[("key", &key), ("method", &method)],
+            )
+            .await;
+        numbers.push(location(&placed).split('/').nth(3).unwrap().to_owned());
+    }
+    let pay = format!("/store/orders/{}/pay/", numbers[0]);
+    let (_, page) = browser.page(&pay).await;
+    browser
+        .submit(
+            &pay,
+            &pay,
+            &[
+                ("key", &input(&page, "key")),
+                ("payment_method", "4242424242424242"),
+            ],
+        )
+        .await;
+    let db = app.state().db();
+    let first = order::Entity::find()
+        .filter(order::Column::Number.eq(&numbers[0]))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let second = order::Entity::find()
+        .filter(order::Column::Number.eq(&numbers[1]))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.status, "paid");
+    orders::ship(db, app.state(), first.id, "La Poste", "6A12345678901", None)
+        .await
+        .unwrap()
+        .unwrap();
+    orders::transition_and_tell(
+        db,
+        app.state(),
+        second.id,
+        Status::Cancelled,
+        "Out of time",
+        None,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    let messages = sink.wait_for(5, std::time::Duration::from_secs(20)).await;
+    let subject = |m: &String| {
+        m.lines()
+            .find_map(|l| l.strip_prefix("Subject: "))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut subjects: Vec<String> = messages.iter().map(subject).collect();
+    subjects.sort();
+    let (a, b) = (&numbers[0], &numbers[1]);
+    let mut expected = vec![
+        format!("Order {a} placed"),
+        format!("Order {a} is paid"),
+        format!("Order {a} is on its way"),
+        format!("Order {b} placed"),
+        format!("Order {b} is cancelled"),
+    ];
+    expected.sort();
+    assert_eq!(subjects, expected);
+    let shipped = messages
+        .iter()
+        .find(|m| subject(m).ends_with("on its way"))
+        .unwrap();
+    assert!(
+        shipped.contains("6A12345678901") && shipped.contains("text/html"),
+        "{shipped}"
+    );
+    let placed = messages
+        .iter()
+        .find(|m| subject(m) == format!("Order {a} placed"))
+        .unwrap();
+    assert!(
+        placed.contains("1 =C3=97 Mug") && placed.contains(&format!("/store/orders/{a}/")),
+        "{placed}"
+    );
+}

@@ -7,7 +7,7 @@ use bureau_core::sea_orm::sea_query::Expr;
 use bureau_core::sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, Set,
 };
-use bureau_core::{Error, Result};
+use bureau_core::{AppState, Error, Result};
 
 use crate::entities::{order, order_event, order_line, product};
 
@@ -141,6 +141,49 @@ pub async fn transition(
     moved.status = to.as_str().to_owned();
     moved.updated_at = now;
     Ok(Ok(moved))
+}
+
+/// `transition`, then the customer's mail and SMS about it, in the same transaction.
+pub async fn transition_and_tell(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    order_id: i64,
+    to: Status,
+    note: &str,
+    actor: Option<i64>,
+) -> Result<std::result::Result<order::Model, Refused>> {
+    let moved = transition(db, order_id, to, note, actor).await?;
+    if let Ok(order) = &moved {
+        crate::notify::order_changed(db, state, order, to, note).await?;
+    }
+    Ok(moved)
+}
+
+/// Records the carrier and tracking number, then marks the order shipped and tells the
+/// customer. Both are required: a shipped order without them cannot be followed.
+pub async fn ship(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    order_id: i64,
+    carrier: &str,
+    tracking_number: &str,
+    actor: Option<i64>,
+) -> Result<std::result::Result<order::Model, Refused>> {
+    let (carrier, tracking_number) = (carrier.trim(), tracking_number.trim());
+    if carrier.is_empty() || tracking_number.is_empty() {
+        return Ok(Err(Refused(
+            "A shipped order needs its carrier and tracking number.".to_owned(),
+        )));
+    }
+    order::Entity::update_many()
+        .col_expr(order::Column::Carrier, Expr::value(carrier))
+        .col_expr(order::Column::TrackingNumber, Expr::value(tracking_number))
+        .filter(order::Column::Id.eq(order_id))
+        .filter(order::Column::Status.eq(Status::Paid.as_str()))
+        .exec(db)
+        .await?;
+    let note = format!("{carrier}, tracking number {tracking_number}");
+    transition_and_tell(db, state, order_id, Status::Shipped, &note, actor).await
 }
 
 /// Puts an order's quantities back on its products' stock (products since deleted are skipped).

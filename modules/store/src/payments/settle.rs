@@ -13,9 +13,9 @@ use bureau_core::{AppState, Error, Result};
 use super::sandbox::Sandbox;
 use super::stripe::{Stripe, StripeConfig};
 use super::{PaymentProvider, PaymentState, Started, WebhookEvent};
+use crate::StoreConfig;
 use crate::entities::{order, payment, webhook_event};
 use crate::orders::{self, Status};
-use crate::{StoreConfig, notify};
 
 pub const PROCESSING: &str = "processing";
 pub const REQUIRES_ACTION: &str = "requires_action";
@@ -180,8 +180,10 @@ async fn steps(
         .await?;
     if moved.rows_affected == 1 && status == SUCCEEDED {
         let note = format!("Paid by card ({provider} {reference}).");
-        match orders::transition(txn, payment.order_id, Status::Paid, &note, None).await? {
-            Ok(paid) => notify::order_changed(txn, state, &paid, Status::Paid, "").await?,
+        match orders::transition_and_tell(txn, state, payment.order_id, Status::Paid, &note, None)
+            .await?
+        {
+            Ok(_) => {}
             // Cancelled before the money came: staff refund it by hand, and the log says so.
             Err(refused) => tracing::error!(
                 provider,
