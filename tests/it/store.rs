@@ -275,3 +275,17 @@ async fn approved_reviews_make_a_products_rating_whatever_changes_them() {
     review::Entity::delete_many().exec(db).await.unwrap();
     assert_eq!(rating().await, (0, 0), "deleted by hand, still right");
 }
+
+#[test]
+fn a_bad_tax_rate_or_payment_provider_stops_the_start_naming_the_key() {
+    let message = crate::config::check_fails_with(&[("BUREAU_STORE__TAX_RATE", "20 percent")]);
+    assert!(
+        message.contains("BUREAU_STORE__TAX_RATE") && message.contains("percentage from 0 to 100"),
+        "{message}"
+    );
+    let message = crate::config::check_fails_with(&[("BUREAU_STORE__PAYMENT_PROVIDER", "paypal")]);
+    assert!(
+        message.contains("BUREAU_STORE__PAYMENT_PROVIDER") && message.contains("sandbox"),
+        "{message}"
+    );
+}

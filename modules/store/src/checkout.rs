@@ -186,7 +186,7 @@ async fn steps(
         .iter()
         .map(|p| p.price * wanted.get(&p.id).copied().unwrap_or(0))
         .sum();
-    let rate = config.tax_basis_points().map_err(Error::Internal)?;
+    let rate = config.tax_rate.0;
     let sums = totals(subtotal, shipping.price, rate);
     let now = chrono::Utc::now().fixed_offset();
     let placed = order::Entity::insert(order::ActiveModel {

@@ -265,7 +265,7 @@ pub async fn method(page: Page<'_>) -> Result<Response> {
         return Ok(page.redirect("/store/checkout/"));
     };
     let store = config(&page)?;
-    let rate = store.tax_basis_points().map_err(Error::Internal)?;
+    let rate = store.tax_rate.0;
     let quotes = TableRates
         .quotes(
             DatabaseExecutor::from(page.state.db()),
@@ -298,7 +298,7 @@ pub async fn method(page: Page<'_>) -> Result<Response> {
             "subtotal": money(t.subtotal), "shipping": money(t.shipping),
             "tax": money(t.tax), "total": money(t.total),
         })),
-        "tax_rate": store.tax_rate,
+        "tax_rate": store.tax_rate.to_string(),
         // One key per rendering of the form: submitting it twice places one order.
         "key": bureau_core::random_token()?,
     });

@@ -10,11 +10,10 @@ pub struct StoreConfig {
     pub currency: String,
     /// Sales tax added to the subtotal and shipping, in percent with at most two decimals
     /// (`"20"`, `"5.5"`).
-    pub tax_rate: String,
+    pub tax_rate: TaxRate,
     /// Products per page on the public catalogue.
     pub per_page: u64,
-    /// `sandbox` (test cards, nothing outside Bureau) or `stripe`.
-    pub payment_provider: String,
+    pub payment_provider: ProviderKind,
     /// Stripe's secret API key (`sk_...`) and the signing secret of its webhook endpoint
     /// (`whsec_...`); set them through BUREAU_STORE__STRIPE_SECRET_KEY and
     /// BUREAU_STORE__STRIPE_WEBHOOK_SECRET.
@@ -28,9 +27,9 @@ impl Default for StoreConfig {
     fn default() -> Self {
         Self {
             currency: "EUR".to_owned(),
-            tax_rate: "20".to_owned(),
+            tax_rate: TaxRate(2000),
             per_page: 24,
-            payment_provider: "sandbox".to_owned(),
+            payment_provider: ProviderKind::Sandbox,
             stripe_secret_key: String::new(),
             stripe_webhook_secret: String::new(),
             stripe_api_base: crate::payments::stripe::DEFAULT_API_BASE.to_owned(),
@@ -38,17 +37,37 @@ impl Default for StoreConfig {
     }
 }
 
-impl StoreConfig {
-    /// The tax rate in basis points (1/100 of a percent): `"20"` → 2000.
-    pub fn tax_basis_points(&self) -> Result<i64, String> {
-        bureau_core::money::parse_cents(&self.tax_rate)
+/// Who takes the money: the sandbox (test cards, nothing outside Bureau) or Stripe.
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    Sandbox,
+    Stripe,
+}
+
+/// A tax rate in basis points (1/100 of a percent), written in the configuration as a percentage
+/// with at most two decimals: `"20"` is 2000, `"5.5"` is 550.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct TaxRate(pub i64);
+
+impl<'de> Deserialize<'de> for TaxRate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        bureau_core::money::parse_cents(&text)
             .ok()
             .filter(|bp| *bp <= 10_000)
+            .map(TaxRate)
             .ok_or_else(|| {
-                format!(
-                    "store.tax_rate must be a percentage from 0 to 100 with at most two decimals, not {:?}",
-                    self.tax_rate
-                )
+                serde::de::Error::custom(format!(
+                    "a percentage from 0 to 100 with at most two decimals, not {text:?}"
+                ))
             })
+    }
+}
+
+impl std::fmt::Display for TaxRate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = bureau_core::money::format_cents(self.0);
+        f.write_str(text.trim_end_matches('0').trim_end_matches('.'))
     }
 }

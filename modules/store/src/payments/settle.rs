@@ -14,6 +14,7 @@ use super::sandbox::Sandbox;
 use super::stripe::{Stripe, StripeConfig};
 use super::{PaymentProvider, PaymentState, Started, WebhookEvent};
 use crate::StoreConfig;
+use crate::config::ProviderKind;
 use crate::entities::{order, payment, webhook_event};
 use crate::orders::{self, Status};
 
@@ -25,9 +26,9 @@ pub const DECLINED: &str = "declined";
 /// The provider `[store] payment_provider` names.
 pub fn provider(state: &AppState) -> Result<Box<dyn PaymentProvider>> {
     let config = state.config().section::<StoreConfig>("store")?;
-    match config.payment_provider.as_str() {
-        "sandbox" => Ok(Box::new(Sandbox::new(state.db().clone()))),
-        "stripe" => {
+    match config.payment_provider {
+        ProviderKind::Sandbox => Ok(Box::new(Sandbox::new(state.db().clone()))),
+        ProviderKind::Stripe => {
             let stripe = StripeConfig {
                 api_base: config.stripe_api_base.clone(),
                 ..StripeConfig::new(
@@ -39,9 +40,6 @@ pub fn provider(state: &AppState) -> Result<Box<dyn PaymentProvider>> {
                 Stripe::new(stripe).map_err(|e| Error::Internal(e.to_string()))?,
             ))
         }
-        other => Err(Error::Internal(format!(
-            "store.payment_provider must be sandbox or stripe, not {other:?}"
-        ))),
     }
 }
 
