@@ -255,6 +255,25 @@ async fn a_customer_buys_and_pays_with_the_sandbox_and_is_told_by_mail_and_sms()
         .count();
     assert_eq!(texts, 2, "an SMS for placed and paid");
 
+    // Store managers see it in the admin, with its lines, timeline and payments; nobody edits
+    // it there except through its actions.
+    person(&app, "meg", &["store_manager"]).await;
+    let meg = crate::support::admin_login(&app, "meg").await;
+    let (_, list) = meg.page("/admin/store/order/?status=paid").await;
+    assert!(
+        list.contains(&placed.number) && list.contains("50.88"),
+        "{list}"
+    );
+    let (status, view) = meg
+        .page(&format!("/admin/store/order/{}/change/", placed.id))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        view.contains("Mug") && view.contains("Paid by card") && view.contains("succeeded"),
+        "{view}"
+    );
+    assert_eq!(meg.page("/admin/store/order/add/").await.0, 403);
+
     // Another customer cannot see, pay or approve it.
     person(&app, "bob", &[]).await;
     let bob = logged_in(&app, "bob").await;

@@ -5,7 +5,11 @@ use bureau_core::sea_orm::sea_query::Expr;
 use bureau_core::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use bureau_core::{AdminPanel, AppBuilder, Policy};
 
-use crate::entities::{category, product, product_image, review, shipping_rate, shipping_zone};
+use crate::entities::{
+    address, category, order, order_event, order_line, payment, product, product_image, review,
+    shipping_rate, shipping_zone,
+};
+use crate::orders::Status;
 
 /// Fills `created_at` and `updated_at` of a row added in the admin.
 fn stamp_new(row: &mut serde_json::Map<String, serde_json::Value>) {
@@ -170,6 +174,75 @@ pub(crate) fn register(app: &mut AppBuilder) {
             .ordering(["zone_id", "min_weight_grams"])
             .display("name"),
     );
+    // Orders change only through their actions, which keep the state machine, the stock, the
+    // timeline and the customer's messages together.
+    app.admin(
+        AdminPanel::of::<order::Entity>()
+            .label("orders")
+            .read_only()
+            .list_display([
+                "number",
+                "user_id__username",
+                "status",
+                "total",
+                "shipping_method",
+                "created_at",
+            ])
+            .money(["subtotal", "shipping", "tax", "total"])
+            .search_fields(["number", "email", "tracking_number"])
+            .list_filter(["status", "created_at", "user_id"])
+            .choices("status", Status::ALL.map(Status::as_str))
+            .ordering(["-created_at"])
+            .display("number")
+            .inline::<order_line::Entity>(
+                "lines",
+                "Lines",
+                "order_id",
+                ["name", "sku", "unit_price", "quantity", "line_total"],
+            )
+            .inline::<address::Entity>(
+                "addresses",
+                "Addresses",
+                "order_id",
+                [
+                    "kind", "name", "line1", "line2", "postcode", "city", "country",
+                ],
+            )
+            .inline::<order_event::Entity>(
+                "timeline",
+                "Timeline",
+                "order_id",
+                ["created_at", "status", "note", "actor_id"],
+            )
+            .inline::<payment::Entity>(
+                "payments",
+                "Payments",
+                "order_id",
+                ["provider", "reference", "amount", "status", "message"],
+            ),
+    )
+    .admin(
+        AdminPanel::of::<payment::Entity>()
+            .label("payments")
+            .read_only()
+            .list_display([
+                "reference",
+                "order_id__number",
+                "provider",
+                "amount",
+                "status",
+                "created_at",
+            ])
+            .money(["amount"])
+            .search_fields(["reference"])
+            .list_filter(["provider", "status", "created_at"])
+            .ordering(["-created_at"])
+            .display("reference"),
+    );
+    for model in ["store.order", "store.payment"] {
+        app.policy(Policy::allow("store_manager", model, "view"));
+        app.policy(Policy::allow("staff", model, "view"));
+    }
     for model in [
         "store.category",
         "store.product",

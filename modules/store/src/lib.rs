@@ -84,11 +84,9 @@ impl Module for Store {
             // Tables without a panel of their own, for fixtures and `dumpdata`.
             .model::<product_image::Entity>()
             .model::<cart_item::Entity>()
-            .model::<order::Entity>()
             .model::<order_line::Entity>()
             .model::<address::Entity>()
             .model::<order_event::Entity>()
-            .model::<payment::Entity>()
             .model::<webhook_event::Entity>();
         admin::register(app);
     }
