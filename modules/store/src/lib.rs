@@ -2,10 +2,12 @@
 //! that move through their states, payments, and notifications, all run by staff from the admin.
 
 mod admin;
+mod catalogue;
 mod config;
 pub mod entities;
 mod migrations;
 pub mod payments;
+mod price;
 
 use bureau_core::rust_embed::RustEmbed;
 use bureau_core::{AppBuilder, Module};
@@ -45,5 +47,6 @@ impl Module for Store {
             .model::<payment::Entity>()
             .model::<webhook_event::Entity>();
         admin::register(app);
+        catalogue::register(app);
     }
 }
