@@ -25,6 +25,7 @@ mod shutdown;
 mod sms;
 mod smtp;
 mod store;
+mod store_catalogue;
 mod stripe;
 mod superuser;
 mod support;
