@@ -26,6 +26,7 @@ mod sms;
 mod smtp;
 mod store;
 mod store_cart;
+mod store_catalogue;
 mod store_checkout;
 mod stripe;
 mod superuser;

@@ -31,15 +31,15 @@ pub(crate) fn shown(cart: &cart::Cart, currency: &str) -> serde_json::Value {
             json!({
                 "product": l.product, "name": l.name, "slug": l.slug, "sku": l.sku,
                 "image": l.image, "quantity": l.quantity, "stock": l.stock,
-                "unit_price": price::format(l.unit_price, currency),
-                "line_total": price::format(l.line_total, currency),
+                "unit_price": price::format_price(l.unit_price, currency),
+                "line_total": price::format_price(l.line_total, currency),
             })
         })
         .collect();
     json!({
         "lines": lines,
         "items": cart.items,
-        "subtotal": price::format(cart.subtotal, currency),
+        "subtotal": price::format_price(cart.subtotal, currency),
         "max_quantity": cart::MAX_QUANTITY,
     })
 }

@@ -272,7 +272,7 @@ pub async fn method(page: Page<'_>) -> Result<Response> {
             &parcel(&details, &cart),
         )
         .await?;
-    let money = |cents: i64| price::format(cents, &store.currency);
+    let money = |cents: i64| price::format_price(cents, &store.currency);
     let methods: Vec<_> = quotes
         .iter()
         .enumerate()

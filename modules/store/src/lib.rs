@@ -4,6 +4,7 @@
 mod admin;
 pub mod cart;
 mod cart_pages;
+mod catalogue;
 pub mod checkout;
 mod checkout_pages;
 mod config;
@@ -14,7 +15,7 @@ mod notify;
 mod order_pages;
 pub mod orders;
 pub mod payments;
-pub mod price;
+mod price;
 pub mod shipping;
 
 use bureau_core::rust_embed::RustEmbed;
@@ -25,11 +26,6 @@ pub use entities::{
     address, cart_item, category, order, order_event, order_line, payment, product, product_image,
     review, shipping_rate, shipping_zone, webhook_event,
 };
-
-#[derive(RustEmbed)]
-#[folder = "templates/"]
-#[crate_path = "bureau_core::rust_embed"]
-struct Templates;
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
@@ -48,7 +44,6 @@ impl Module for Store {
         app.migrations(migrations::all)
             .config_section::<StoreConfig>("store")
             .static_files::<Static>()
-            .templates::<Templates>()
             .route("/store/cart/", get(cart_pages::show))
             .route("/store/cart/add/", post(cart_pages::add))
             .route("/store/cart/update/", post(cart_pages::update))
@@ -89,5 +84,6 @@ impl Module for Store {
             .model::<order_event::Entity>()
             .model::<webhook_event::Entity>();
         admin::register(app);
+        catalogue::register(app);
     }
 }

@@ -40,7 +40,7 @@ pub async fn order_changed(
         .order_by_asc(order_line::Column::Id)
         .all(db)
         .await?;
-    let money = |cents: i64| price::format(cents, &order.currency);
+    let money = |cents: i64| price::format_price(cents, &order.currency);
     let context = json!({
         "site_name": state.config().app.name,
         "number": order.number,

@@ -67,7 +67,7 @@ pub async fn history(page: Page<'_>, Query(params): Query<ListParams>) -> Result
                 "date": o.created_at.format("%-d %B %Y").to_string(),
                 "status": label(&o.status),
                 "pending": o.status == Status::PendingPayment.as_str(),
-                "total": price::format(o.total, &o.currency),
+                "total": price::format_price(o.total, &o.currency),
             })
         })
         .collect();
@@ -104,7 +104,7 @@ pub async fn detail(page: Page<'_>, Path(number): Path<String>) -> Result<Respon
         .order_by_asc(order_event::Column::Id)
         .all(db)
         .await?;
-    let money = |cents: i64| price::format(cents, &found.currency);
+    let money = |cents: i64| price::format_price(cents, &found.currency);
     let context = json!({
         "order": {
             "number": found.number,
@@ -170,7 +170,7 @@ pub async fn pay_form(page: Page<'_>, Path(number): Path<String>) -> Result<Resp
     };
     let provider = provider(page.state)?;
     let context = json!({
-        "order": { "number": found.number, "total": price::format(found.total, &found.currency) },
+        "order": { "number": found.number, "total": price::format_price(found.total, &found.currency) },
         "provider": provider.name(),
         "cards": sandbox::CARDS.iter().map(|(n, what)| json!({"number": n, "what": what})).collect::<Vec<_>>(),
         "key": bureau_core::random_token()?,
@@ -302,7 +302,7 @@ pub async fn sandbox_3ds(page: Page<'_>, Path(reference): Path<String>) -> Resul
     let context = json!({
         "reference": found.reference,
         "number": order.number,
-        "amount": price::format(found.amount, &found.currency),
+        "amount": price::format_price(found.amount, &found.currency),
     });
     Ok(page
         .render_form("store/sandbox_3ds.html", context)

@@ -32,7 +32,7 @@ impl Status {
         Status::Refunded,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Status::PendingPayment => "pending_payment",
             Status::Paid => "paid",
