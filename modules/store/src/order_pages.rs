@@ -96,6 +96,8 @@ pub async fn detail(page: Page<'_>, Path(number): Path<String>) -> Result<Respon
         .await?;
     let addresses = address::Entity::find()
         .filter(address::Column::OrderId.eq(found.id))
+        // "shipping" before "billing".
+        .order_by_desc(address::Column::Kind)
         .all(db)
         .await?;
     let events = order_event::Entity::find()

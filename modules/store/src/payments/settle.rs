@@ -177,8 +177,8 @@ async fn steps(
         .exec(txn)
         .await?;
     if moved.rows_affected == 1 && status == SUCCEEDED {
-        let note = format!("Paid by card ({provider} {reference}).");
-        match orders::transition_and_tell(txn, state, payment.order_id, Status::Paid, &note, None)
+        let note = "Paid by card.";
+        match orders::transition_and_tell(txn, state, payment.order_id, Status::Paid, note, None)
             .await?
         {
             Ok(_) => {}
