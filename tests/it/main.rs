@@ -25,6 +25,7 @@ mod shutdown;
 mod sms;
 mod smtp;
 mod store;
+mod store_shipping;
 mod stripe;
 mod superuser;
 mod support;

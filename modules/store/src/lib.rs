@@ -6,6 +6,7 @@ mod config;
 pub mod entities;
 mod migrations;
 pub mod payments;
+pub mod shipping;
 
 use bureau_core::rust_embed::RustEmbed;
 use bureau_core::{AppBuilder, Module};
