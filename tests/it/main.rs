@@ -28,6 +28,7 @@ mod store;
 mod store_cart;
 mod store_catalogue;
 mod store_checkout;
+mod store_shipping;
 mod stripe;
 mod superuser;
 mod support;

@@ -143,6 +143,7 @@ pub(crate) fn register(app: &mut AppBuilder) {
             .search_fields(["name", "countries"])
             .ordering(["name"])
             .display("name")
+            .validator(crate::shipping::check_zone)
             .inline::<shipping_rate::Entity>(
                 "rates",
                 "Rates",
@@ -172,7 +173,8 @@ pub(crate) fn register(app: &mut AppBuilder) {
             .money(["price", "free_above"])
             .list_filter(["zone_id", "active"])
             .ordering(["zone_id", "min_weight_grams"])
-            .display("name"),
+            .display("name")
+            .validator(crate::shipping::check_rate),
     );
     // Orders change only through their actions, which keep the state machine, the stock, the
     // timeline and the customer's messages together.
