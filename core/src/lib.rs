@@ -31,7 +31,7 @@ mod web;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use admin::{AdminAction, AdminPanel};
+pub use admin::{ActionContext, ActionField, ActionOutcome, AdminAction, AdminPanel};
 pub use app::{App, Server, shutdown_signal};
 pub use cli::ModuleCommand;
 pub use config::{

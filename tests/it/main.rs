@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod admin_object_actions;
 mod api_auth;
 mod api_docs;
 mod browser;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use sea_orm::EntityTrait;
 use serde_json::{Map, Value as Json};
 
+use super::object_action::{ActionContext, ActionField, ActionOutcome, ObjectAction};
 use crate::FieldErrors;
 use crate::models::ModelInfo;
 
@@ -86,6 +87,9 @@ pub struct AdminPanel {
     after_change: Option<ChangeHook>,
     read_only: bool,
     actions: Vec<AdminAction>,
+    object_actions: Vec<ObjectAction>,
+    /// Names given to `object_action_when` that no object action has (reported by `validate`).
+    unknown_conditions: Vec<String>,
     computed: Vec<Computed>,
     object_links: Vec<(String, String)>,
     many_to_many: Vec<ManyToMany>,
@@ -176,6 +180,8 @@ impl AdminPanel {
             after_change: None,
             read_only: false,
             actions: Vec::new(),
+            object_actions: Vec::new(),
+            unknown_conditions: Vec::new(),
             computed: Vec::new(),
             object_links: Vec::new(),
             many_to_many: Vec::new(),
@@ -270,6 +276,79 @@ impl AdminPanel {
 
     pub fn actions(&self) -> &[AdminAction] {
         &self.actions
+    }
+
+    /// Adds an action on one object that asks for `fields` first, offered on the object's page
+    /// to users whose roles grant `name` on the model (also on a `read_only` panel):
+    ///
+    /// ```ignore
+    /// panel.object_action(
+    ///     "cancel",
+    ///     "Cancel order",
+    ///     [ActionField::textarea("reason", "Reason")],
+    ///     |txn, action| Box::pin(async move {
+    ///         if order::cancel(txn, &action.id, action.optional("reason")).await? {
+    ///             Ok(ActionOutcome::done("The order was cancelled."))
+    ///         } else {
+    ///             Ok(ActionOutcome::refused("An order that is delivered cannot be cancelled."))
+    ///         }
+    ///     }),
+    /// )
+    /// ```
+    ///
+    /// Its form is at `/admin/<module>/<entity>/<id>/action/<name>/`. The input is checked
+    /// against the fields before `run` is called; `run` gets the object's key and row, the input
+    /// and the user, in one transaction with the action's audit entry (its `changes` are the
+    /// input). Only [`ActionOutcome::Done`] commits; an `Error::Invalid` from `run` is shown on
+    /// the form like [`ActionOutcome::Invalid`].
+    pub fn object_action<F>(
+        mut self,
+        name: &str,
+        label: &str,
+        fields: impl IntoIterator<Item = ActionField>,
+        run: F,
+    ) -> Self
+    where
+        F: for<'a> Fn(
+                &'a sea_orm::DatabaseTransaction,
+                ActionContext,
+            ) -> std::pin::Pin<
+                Box<dyn std::future::Future<Output = crate::Result<ActionOutcome>> + Send + 'a>,
+            > + Send
+            + Sync
+            + 'static,
+    {
+        self.object_actions.push(ObjectAction {
+            name: name.to_owned(),
+            label: label.to_owned(),
+            fields: fields.into_iter().collect(),
+            run: Arc::new(run),
+            offered: None,
+        });
+        self
+    }
+
+    /// Offers object action `name` only for the rows `offered` accepts ("ship" only for paid
+    /// orders). The row is checked again, inside the action's transaction, when the form is
+    /// submitted: a row that changed meanwhile is refused with a message, nothing done.
+    pub fn object_action_when(
+        mut self,
+        name: &str,
+        offered: impl Fn(&Map<String, Json>) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        match self.object_actions.iter_mut().find(|a| a.name == name) {
+            Some(action) => action.offered = Some(Arc::new(offered)),
+            None => self.unknown_conditions.push(name.to_owned()),
+        }
+        self
+    }
+
+    pub(crate) fn object_actions(&self) -> &[ObjectAction] {
+        &self.object_actions
+    }
+
+    pub(crate) fn object_action_named(&self, name: &str) -> Option<&ObjectAction> {
+        self.object_actions.iter().find(|a| a.name == name)
     }
 
     /// A list column `name` (usable in `list_display`) whose cells `value` computes from the row.
@@ -435,7 +514,9 @@ impl AdminPanel {
         name.split_once("__")
     }
 
-    /// Nobody adds, changes or deletes through this panel, superusers included (an audit log).
+    /// Nobody adds, changes or deletes through this panel's forms, superusers included (an audit
+    /// log). The panel's own actions, bulk or on one object, still run for users allowed them
+    /// (orders changed only through "Mark shipped" and "Cancel").
     pub fn read_only(mut self) -> Self {
         self.read_only = true;
         self
@@ -692,6 +773,32 @@ impl AdminPanel {
                     relation.other_column
                 ));
             }
+        }
+        for (index, action) in self.object_actions.iter().enumerate() {
+            for problem in action.problems() {
+                problems.push(format!(
+                    "admin panel `{}`: object action `{}`: {problem}",
+                    self.key(),
+                    action.name
+                ));
+            }
+            if self.object_actions[..index]
+                .iter()
+                .any(|a| a.name == action.name)
+            {
+                problems.push(format!(
+                    "admin panel `{}`: object action `{}` is declared twice",
+                    self.key(),
+                    action.name
+                ));
+            }
+        }
+        for name in &self.unknown_conditions {
+            problems.push(format!(
+                "admin panel `{}`: object_action_when names `{name}`, which is no object action \
+                 declared before it",
+                self.key()
+            ));
         }
         if !(1..=MAX_PER_PAGE).contains(&self.per_page) {
             problems.push(format!(
