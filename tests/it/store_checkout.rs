@@ -620,3 +620,157 @@ async fn order_mails_reach_a_real_smtp_server_when_placed_paid_shipped_and_cance
         "{placed}"
     );
 }
+
+#[tokio::test]
+async fn managers_ship_deliver_and_refund_orders_from_the_admin_and_staff_cannot() {
+    use bureau_core::entities::admin_log;
+    let (app, _) = spawn().await;
+    rates(&app).await;
+    person(&app, "ann", &[]).await;
+    person(&app, "meg", &["store_manager"]).await;
+    person(&app, "stan", &["staff"]).await;
+    let kitchen = shelf(&app, "Kitchen").await;
+    let mug = item(&app, kitchen.id, "Mug", 1250, 10).await;
+    let ann = logged_in(&app, "ann").await;
+    let (key, method) = ready_to_order(&ann, mug.id, "1").await;
+    let placed = ann
+        .submit(
+            "/store/checkout/shipping/",
+            "/store/checkout/place/",
+            &[("key", &key), ("method", &method)],
+        )
+        .await;
+    let pay = location(&placed);
+    let (_, page) = ann.page(&pay).await;
+    ann.submit(
+        &pay,
+        &pay,
+        &[
+            ("key", &input(&page, "key")),
+            ("payment_method", "4242 4242 4242 4242"),
+        ],
+    )
+    .await;
+    let db = app.state().db();
+    let order_row = order::Entity::find().one(db).await.unwrap().unwrap();
+    assert_eq!(order_row.status, "paid");
+    let change = format!("/admin/store/order/{}/change/", order_row.id);
+    let ship = format!("/admin/store/order/{}/action/ship/", order_row.id);
+
+    let stan = crate::support::admin_login(&app, "stan").await;
+    let (_, view) = stan.page(&change).await;
+    assert!(!view.contains("Mark shipped"), "staff look only");
+    assert_eq!(stan.page(&ship).await.0, 403);
+
+    let meg = crate::support::admin_login(&app, "meg").await;
+    let (_, view) = meg.page(&change).await;
+    assert!(
+        view.contains("Mark shipped") && view.contains("Refund") && view.contains("Cancel order"),
+        "{view}"
+    );
+    assert!(!view.contains("Mark delivered"), "not before it ships");
+    let missing = meg
+        .fill(&ship, &[("carrier", "La Poste"), ("tracking_number", "")])
+        .await;
+    assert_eq!(missing.status(), 422);
+    let shipped = meg
+        .fill(
+            &ship,
+            &[("carrier", "La Poste"), ("tracking_number", "6A123")],
+        )
+        .await;
+    assert_eq!(shipped.status(), 303);
+    let row = order::Entity::find_by_id(order_row.id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            row.status.as_str(),
+            row.carrier.as_str(),
+            row.tracking_number.as_str()
+        ),
+        ("shipped", "La Poste", "6A123")
+    );
+    let audit = admin_log::Entity::find()
+        .filter(admin_log::Column::Action.eq("ship"))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the audit entry");
+    assert!(
+        audit.changes.contains("6A123") && audit.username == "meg",
+        "{audit:?}"
+    );
+    let (_, tracking) = ann.page(&format!("/store/orders/{}/", row.number)).await;
+    assert!(
+        tracking.contains("La Poste") && tracking.contains("6A123") && tracking.contains("Shipped"),
+        "{tracking}"
+    );
+    assert_eq!(
+        meg.fill(&ship, &[("carrier", "UPS"), ("tracking_number", "1Z")])
+            .await
+            .status(),
+        409,
+        "shipped once"
+    );
+    let cancel = format!("/admin/store/order/{}/action/cancel/", order_row.id);
+    assert_ne!(
+        meg.fill(&cancel, &[("reason", "")]).await.status(),
+        303,
+        "a shipped order is not cancelled"
+    );
+
+    let deliver = format!("/admin/store/order/{}/action/deliver/", order_row.id);
+    assert_eq!(meg.fill(&deliver, &[]).await.status(), 303);
+    let refund = format!("/admin/store/order/{}/action/refund/", order_row.id);
+    assert_eq!(
+        meg.fill(&refund, &[("note", "Broken in transit")])
+            .await
+            .status(),
+        422,
+        "confirmation needed"
+    );
+    let refunded = meg
+        .fill(
+            &refund,
+            &[("note", "Broken in transit"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(refunded.status(), 303);
+    let row = order::Entity::find_by_id(order_row.id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "refunded");
+    let stock = product::Entity::find_by_id(mug.id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .stock;
+    assert_eq!(
+        stock, 9,
+        "delivered goods do not come back on the shelf by themselves"
+    );
+    let timeline: Vec<String> = order_event::Entity::find()
+        .filter(order_event::Column::OrderId.eq(order_row.id))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.status)
+        .collect();
+    assert_eq!(
+        timeline,
+        [
+            "pending_payment",
+            "paid",
+            "shipped",
+            "delivered",
+            "refunded"
+        ]
+    );
+}

@@ -117,7 +117,7 @@ impl ActionField {
 }
 
 /// What an object action's code receives.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ActionContext {
     /// The object's primary key, as its column's JSON value (`7`, `"a1b2"`).
     pub id: Json,
@@ -129,6 +129,18 @@ pub struct ActionContext {
     pub inputs: HashMap<String, String>,
     /// Who runs the action.
     pub user: user::Model,
+    /// The app, for what the action does beyond the row (a customer's mail).
+    pub state: crate::AppState,
+}
+
+impl std::fmt::Debug for ActionContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActionContext")
+            .field("id", &self.id)
+            .field("inputs", &self.inputs)
+            .field("user", &self.user.username)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ActionContext {

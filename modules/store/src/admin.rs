@@ -3,13 +3,13 @@
 
 use bureau_core::sea_orm::sea_query::Expr;
 use bureau_core::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use bureau_core::{AdminPanel, AppBuilder, Policy};
+use bureau_core::{ActionContext, ActionField, ActionOutcome, AdminPanel, AppBuilder, Policy};
 
 use crate::entities::{
     address, category, order, order_event, order_line, payment, product, product_image, review,
     shipping_rate, shipping_zone,
 };
-use crate::orders::Status;
+use crate::orders::{self, Status};
 
 /// Fills `created_at` and `updated_at` of a row added in the admin.
 fn stamp_new(row: &mut serde_json::Map<String, serde_json::Value>) {
@@ -20,6 +20,28 @@ fn stamp_new(row: &mut serde_json::Map<String, serde_json::Value>) {
 
 fn stamp_changed(row: &mut serde_json::Map<String, serde_json::Value>) {
     row.insert("updated_at".into(), chrono::Utc::now().to_rfc3339().into());
+}
+
+/// The order a panel action is about.
+fn order_id(action: &ActionContext) -> bureau_core::Result<i64> {
+    action
+        .id
+        .as_i64()
+        .ok_or_else(|| bureau_core::Error::BadRequest("an order id is a number".to_owned()))
+}
+
+fn status_of(row: &serde_json::Map<String, serde_json::Value>) -> Option<Status> {
+    row.get("status")
+        .and_then(|s| s.as_str())
+        .and_then(Status::parse)
+}
+
+/// A state-machine answer as the admin shows it.
+fn outcome(moved: std::result::Result<order::Model, orders::Refused>, done: &str) -> ActionOutcome {
+    match moved {
+        Ok(_) => ActionOutcome::done(done),
+        Err(refused) => ActionOutcome::refused(refused.0),
+    }
 }
 
 /// Products with this many units or fewer are "low stock" in the admin's filter.
@@ -143,20 +165,7 @@ pub(crate) fn register(app: &mut AppBuilder) {
             .search_fields(["name", "countries"])
             .ordering(["name"])
             .display("name")
-            .validator(crate::shipping::check_zone)
-            .inline::<shipping_rate::Entity>(
-                "rates",
-                "Rates",
-                "zone_id",
-                [
-                    "name",
-                    "min_weight_grams",
-                    "max_weight_grams",
-                    "price",
-                    "free_above",
-                    "active",
-                ],
-            ),
+            .validator(crate::shipping::check_zone),
     )
     .admin(
         AdminPanel::of::<shipping_rate::Entity>()
@@ -221,7 +230,110 @@ pub(crate) fn register(app: &mut AppBuilder) {
                 "Payments",
                 "order_id",
                 ["provider", "reference", "amount", "status", "message"],
-            ),
+            )
+            .object_action(
+                "ship",
+                "Mark shipped",
+                [
+                    ActionField::text("carrier", "Carrier")
+                        .required()
+                        .max_length(100),
+                    ActionField::text("tracking_number", "Tracking number")
+                        .required()
+                        .max_length(100),
+                ],
+                |txn, action| {
+                    Box::pin(async move {
+                        let id = order_id(&action)?;
+                        let shipped = orders::ship(
+                            txn,
+                            &action.state,
+                            id,
+                            action.input("carrier"),
+                            action.input("tracking_number"),
+                            Some(action.user.id),
+                        )
+                        .await?;
+                        Ok(outcome(
+                            shipped,
+                            "The order is marked shipped; the customer is told.",
+                        ))
+                    })
+                },
+            )
+            .object_action_when("ship", |row| status_of(row) == Some(Status::Paid))
+            .object_action("deliver", "Mark delivered", [], |txn, action| {
+                Box::pin(async move {
+                    let id = order_id(&action)?;
+                    let moved = orders::transition_and_tell(
+                        txn,
+                        &action.state,
+                        id,
+                        Status::Delivered,
+                        "",
+                        Some(action.user.id),
+                    )
+                    .await?;
+                    Ok(outcome(moved, "The order is marked delivered."))
+                })
+            })
+            .object_action_when("deliver", |row| status_of(row) == Some(Status::Shipped))
+            .object_action(
+                "cancel",
+                "Cancel order",
+                [ActionField::textarea("reason", "Reason, for the customer").max_length(500)],
+                |txn, action| {
+                    Box::pin(async move {
+                        let id = order_id(&action)?;
+                        let moved = orders::transition_and_tell(
+                            txn,
+                            &action.state,
+                            id,
+                            Status::Cancelled,
+                            action.input("reason"),
+                            Some(action.user.id),
+                        )
+                        .await?;
+                        Ok(outcome(
+                            moved,
+                            "The order is cancelled; its stock is back on sale.",
+                        ))
+                    })
+                },
+            )
+            .object_action_when("cancel", |row| {
+                status_of(row).is_some_and(|s| s.may_become(Status::Cancelled))
+            })
+            .object_action(
+                "refund",
+                "Refund",
+                [
+                    ActionField::textarea("note", "Note for the customer").max_length(500),
+                    ActionField::checkbox(
+                        "confirm",
+                        "I have refunded the payment with the payment provider",
+                    )
+                    .required(),
+                ],
+                |txn, action| {
+                    Box::pin(async move {
+                        let id = order_id(&action)?;
+                        let moved = orders::transition_and_tell(
+                            txn,
+                            &action.state,
+                            id,
+                            Status::Refunded,
+                            action.input("note"),
+                            Some(action.user.id),
+                        )
+                        .await?;
+                        Ok(outcome(moved, "The order is marked refunded."))
+                    })
+                },
+            )
+            .object_action_when("refund", |row| {
+                status_of(row).is_some_and(|s| s.may_become(Status::Refunded))
+            }),
     )
     .admin(
         AdminPanel::of::<payment::Entity>()
@@ -244,6 +356,9 @@ pub(crate) fn register(app: &mut AppBuilder) {
     for model in ["store.order", "store.payment"] {
         app.policy(Policy::allow("store_manager", model, "view"));
         app.policy(Policy::allow("staff", model, "view"));
+    }
+    for action in ["ship", "deliver", "cancel", "refund"] {
+        app.policy(Policy::allow("store_manager", "store.order", action));
     }
     for model in [
         "store.category",

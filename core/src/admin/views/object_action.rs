@@ -116,6 +116,7 @@ pub async fn run(
         row: row.clone(),
         inputs: inputs.clone(),
         user: access.user.clone(),
+        state: page.state.clone(),
     };
     let outcome = match (action.run)(&txn, context).await {
         Ok(outcome) => outcome,
