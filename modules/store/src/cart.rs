@@ -122,7 +122,7 @@ pub async fn load(db: &impl ConnectionTrait, holder: Holder<'_>) -> Result<Cart>
     }
     let mut cart = Cart::default();
     let mut corrected = wanted.clone();
-    for (id, _) in &wanted {
+    for id in wanted.keys() {
         if !products.iter().any(|p| p.id == *id && p.active) {
             corrected.remove(id);
             cart.notices

@@ -319,10 +319,10 @@ pub struct PlaceForm {
 #[handler]
 pub async fn place(page: Page<'_>, Form(form): Form<PlaceForm>) -> Result<Response> {
     // A second submit of the same form finds the first one's order, cart emptied or not.
-    if let Some(user) = &page.user {
-        if let Some(placed) = checkout::by_key(page.state, user.id, form.key.trim()).await? {
-            return Ok(page.redirect(&format!("/store/orders/{}/pay/", placed.number)));
-        }
+    if let Some(user) = &page.user
+        && let Some(placed) = checkout::by_key(page.state, user.id, form.key.trim()).await?
+    {
+        return Ok(page.redirect(&format!("/store/orders/{}/pay/", placed.number)));
     }
     let (user, cart) = match customer_cart(&page).await? {
         Ok(found) => found,

@@ -148,16 +148,16 @@ async fn steps(
         );
         return Ok(());
     };
-    if let Some(event) = event {
-        if event.amount != payment.amount || !event.currency.eq_ignore_ascii_case(&payment.currency)
-        {
-            tracing::error!(
-                provider,
-                reference,
-                "a webhook's amount does not match the payment"
-            );
-            return Ok(());
-        }
+    if let Some(event) = event
+        && (event.amount != payment.amount
+            || !event.currency.eq_ignore_ascii_case(&payment.currency))
+    {
+        tracing::error!(
+            provider,
+            reference,
+            "a webhook's amount does not match the payment"
+        );
+        return Ok(());
     }
     let now = chrono::Utc::now().fixed_offset();
     let (status, message) = match outcome {
