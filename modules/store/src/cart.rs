@@ -341,10 +341,11 @@ pub async fn merge(db: &impl ConnectionTrait, session: &Session, user: i64) -> R
     save_session_items(session, &BTreeMap::new()).await
 }
 
-/// Empties the customer's cart (the order is placed, in the same transaction).
-pub async fn clear(db: &impl ConnectionTrait, user: i64) -> Result<()> {
+/// Takes `products` out of the customer's cart (they are ordered, in the same transaction).
+pub async fn remove(db: &impl ConnectionTrait, user: i64, products: Vec<i64>) -> Result<()> {
     cart_item::Entity::delete_many()
         .filter(cart_item::Column::UserId.eq(user))
+        .filter(cart_item::Column::ProductId.is_in(products))
         .exec(db)
         .await?;
     Ok(())

@@ -9,6 +9,8 @@ use bureau_core::sea_orm::{
     TransactionTrait,
 };
 use bureau_core::{AppState, Error, Result};
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::cart::{self, Holder};
@@ -93,8 +95,11 @@ pub async fn place(
     }
     let mut attempt = 1;
     loop {
+        // Read before the transaction: inside it the first statement is a write, so on SQLite
+        // it takes the write lock (waiting its turn) instead of failing to upgrade a stale read.
+        let wanted = cart::items(state.db(), Holder::Customer(user)).await?;
         let txn = state.db().begin().await?;
-        match steps(&txn, state, user, details, shipping, key).await {
+        match steps(&txn, state, user, &wanted, details, shipping, key).await {
             Ok(Ok(order)) => {
                 txn.commit().await?;
                 return Ok(Ok(Placed {
@@ -119,6 +124,8 @@ pub async fn place(
                     return Err(Error::Database(error));
                 }
                 attempt += 1;
+                // Step aside a little longer each time, so the same racers do not meet again.
+                tokio::time::sleep(std::time::Duration::from_millis(10 * u64::from(attempt))).await;
             }
             Err(error) => {
                 txn.rollback().await?;
@@ -141,19 +148,18 @@ async fn steps(
     txn: &DatabaseTransaction,
     state: &AppState,
     user: i64,
+    wanted: &BTreeMap<i64, i64>,
     details: &Details,
     shipping: &Shipping,
     key: &str,
 ) -> Result<std::result::Result<order::Model, Refused>> {
     let config = state.config().section::<crate::StoreConfig>("store")?;
-    let wanted = cart::items(txn, Holder::Customer(user)).await?;
     if wanted.is_empty() {
         return Ok(Err(Refused("Your cart is empty.".to_owned())));
     }
-    // Writes first, in product order: on SQLite the transaction holds the write lock from its
-    // first statement (no stale read to upgrade), and elsewhere two checkouts lock rows in the
-    // same order, so they wait for each other rather than deadlock.
-    for (id, quantity) in &wanted {
+    // Writes first, in product order: two checkouts lock rows in the same order, so they wait
+    // for each other rather than deadlock.
+    for (id, quantity) in wanted {
         let quantity =
             i32::try_from(*quantity).map_err(|_| Error::BadRequest("quantity".into()))?;
         let reserved = product::Entity::update_many()
@@ -254,7 +260,8 @@ async fn steps(
     })
     .exec(txn)
     .await?;
-    cart::clear(txn, user).await?;
+    // Only what was ordered: a product added in another tab meanwhile stays in the cart.
+    cart::remove(txn, user, wanted.keys().copied().collect()).await?;
     notify::order_changed(txn, state, &placed, Status::PendingPayment, "").await?;
     Ok(Ok(placed))
 }
