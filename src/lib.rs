@@ -11,5 +11,6 @@ pub fn app() -> bureau_core::App {
     bureau_core::App::new(DEFAULT_CONFIG)
         .module(bureau_movies::Movies)
         .module(bureau_forum::Forum)
+        .module(bureau_store::Store)
         .module(bureau_tasks::Tasks)
 }

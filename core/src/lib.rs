@@ -19,6 +19,7 @@ mod logging;
 pub mod mail;
 mod models;
 mod module;
+pub mod money;
 pub mod outbox;
 pub mod rbac;
 mod registry;
@@ -30,7 +31,7 @@ mod web;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use admin::{AdminAction, AdminPanel};
+pub use admin::{ActionContext, ActionField, ActionOutcome, AdminAction, AdminPanel};
 pub use app::{App, Server, shutdown_signal};
 pub use cli::ModuleCommand;
 pub use config::{
@@ -38,8 +39,8 @@ pub use config::{
     DatabaseUrl, HostPattern, LogConfig, LogFormat, Origin, Profile, SecretKey, SecurityConfig,
     ServerConfig,
 };
-pub use db::icontains;
 pub use db::migrate::MigrationState;
+pub use db::{icontains, is_conflict};
 pub use error::{Error, FieldError, FieldErrors, Result};
 pub use models::{ColumnInfo, ForeignKeyInfo, ModelInfo, OnDelete};
 pub use module::{AppBuilder, Module};
@@ -47,6 +48,7 @@ pub use rbac::{Policy, Rbac};
 pub use registry::{ModuleInfo, Registry};
 pub use state::AppState;
 pub use web::ClientInfo;
+pub use web::csrf::random_token;
 pub use web::flash;
 pub use web::fragments;
 pub use web::nav::NavEntry;

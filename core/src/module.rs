@@ -60,6 +60,7 @@ pub(crate) struct Parts {
     pub static_files: Vec<(&'static str, Assets)>,
     pub nav: Vec<NavEntry>,
     pub fragments: Vec<crate::web::fragments::Fragment>,
+    pub login_hooks: Vec<crate::auth::login_hooks::LoginHook>,
     pub jobs: Vec<Job>,
     pub config_sections: Vec<ConfigSection>,
     pub commands: Vec<RegisteredCommand>,
@@ -201,6 +202,27 @@ impl AppBuilder {
             slot,
             render: std::sync::Arc::new(move |state, context| Box::pin(render(state, context))),
         });
+        self
+    }
+
+    /// Runs `hook` whenever someone logs in on the site (not for API tokens), with the new
+    /// session: `app.on_login(|state, session, user| async move { ... })`.
+    pub fn on_login<F, Fut>(&mut self, hook: F) -> &mut Self
+    where
+        F: Fn(crate::AppState, crate::session::Session, crate::entities::user::Model) -> Fut
+            + Send
+            + Sync
+            + 'static,
+        Fut: std::future::Future<Output = crate::Result<()>> + Send + 'static,
+    {
+        self.parts
+            .login_hooks
+            .push(crate::auth::login_hooks::LoginHook {
+                module: self.module,
+                run: std::sync::Arc::new(move |state, session, user| {
+                    Box::pin(hook(state, session, user))
+                }),
+            });
         self
     }
 

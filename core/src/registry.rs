@@ -40,6 +40,7 @@ pub struct Registry {
     fixtures: Vec<Fixture>,
     nav: Vec<NavEntry>,
     fragments: Vec<crate::web::fragments::Fragment>,
+    login_hooks: Vec<crate::auth::login_hooks::LoginHook>,
     templates: Vec<(&'static str, Assets)>,
     static_files: Vec<(&'static str, Assets)>,
     jobs: Vec<Job>,
@@ -95,6 +96,10 @@ impl Registry {
 
     pub fn fragments(&self) -> &[crate::web::fragments::Fragment] {
         &self.fragments
+    }
+
+    pub fn login_hooks(&self) -> &[crate::auth::login_hooks::LoginHook] {
+        &self.login_hooks
     }
 
     /// Names of the background jobs, as `<module>/<job>`.
@@ -262,6 +267,7 @@ pub(crate) fn assemble(modules: &[std::sync::Arc<dyn Module>]) -> Result<(Regist
         fixtures: parts.fixtures,
         nav: parts.nav,
         fragments: parts.fragments,
+        login_hooks: parts.login_hooks,
         templates: parts.templates,
         static_files: parts.static_files,
         jobs: parts.jobs,

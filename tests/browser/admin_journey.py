@@ -1,4 +1,5 @@
-"""The admin in real headless Chromium: log in, create, edit, search, filter and delete a note.
+"""The admin in real headless Chromium: log in, create, edit, search, filter, publish (an object
+action) and delete a note.
 
 Usage: admin_journey.py BASE_URL USERNAME PASSWORD SCREENSHOT_DIR
 Saves a screenshot of each step (desktop and phone sizes) into SCREENSHOT_DIR and fails on the
@@ -78,15 +79,31 @@ def main(base: str, username: str, password: str, shots: str) -> None:
         expect(page.locator(".result-list")).to_contain_text("Edited in Chromium")
         shot("06-filtered")
 
+        # An object action: "Publish" asks for a note and a channel, and only for a draft.
         page.click(".result-list a:text('Edited in Chromium')")
+        page.uncheck("#id_published")
+        page.click("button[name=_continue]")
+        shot("07-draft-offers-publish")
+        page.click(".object-tools a:text('Publish')")
+        expect(page.locator("h1")).to_have_text("Publish")
+        page.click("main button[type=submit]")
+        expect(page.locator("#id_note_errors")).to_contain_text("This field is required.")
+        shot("08-object-action-with-errors")
+        page.fill("#id_note", "Ready for readers")
+        page.select_option("#id_channel", "site")
+        page.click("main button[type=submit]")
+        expect(page.locator(".messages")).to_contain_text("was published by")
+        expect(page.locator(".object-tools")).not_to_contain_text("Publish")
+        shot("09-after-object-action")
+
         page.click("a.button.danger")
         expect(page.locator("h1")).to_contain_text("Delete note")
-        shot("07-delete-confirmation")
+        shot("10-delete-confirmation")
         page.click("button.danger")
         page.wait_for_url(f"{base}/admin/probe/note/")
         expect(page.locator(".messages")).to_contain_text("was deleted")
         expect(page.locator(".result-list")).not_to_contain_text("Edited in Chromium")
-        shot("08-after-delete")
+        shot("11-after-delete")
 
         phone = browser.new_context(
             viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
@@ -98,7 +115,7 @@ def main(base: str, username: str, password: str, shots: str) -> None:
         )
         if overflow > 0:
             problems.append(f"the user list is {overflow}px wider than a phone")
-        phone.screenshot(path=str(out / "09-phone-user-list.png"), full_page=True)
+        phone.screenshot(path=str(out / "12-phone-user-list.png"), full_page=True)
         browser.close()
     if problems:
         fail(problems)

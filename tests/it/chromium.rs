@@ -118,3 +118,38 @@ async fn a_new_user_signs_up_finds_a_film_posts_and_votes_in_chromium() {
     assert_eq!(post.score, -1);
     assert!(post.movie_id.is_some());
 }
+
+#[tokio::test]
+async fn a_customer_browses_buys_pays_and_finds_the_order_in_chromium() {
+    let (app, _) =
+        crate::support::spawn_with(|s| s.var("BUREAU_APP__LOAD_DEMO_FIXTURES", "true")).await;
+    let new = NewUser {
+        username: "shopper".to_owned(),
+        email: "shopper@example.com".to_owned(),
+        password: "seven blue teacups".to_owned(),
+        email_verified: true,
+        ..Default::default()
+    };
+    users::create(app.state().db(), app.state(), &new)
+        .await
+        .unwrap();
+    let shots = concat!(env!("CARGO_TARGET_TMPDIR"), "/screenshots/store").to_owned();
+
+    run(
+        "store_journey.py",
+        &app,
+        vec![new.username.clone(), new.password.clone(), shots],
+    )
+    .await;
+
+    let paid = bureau_store::order::Entity::find()
+        .filter(bureau_store::order::Column::Status.eq("paid"))
+        .all(app.state().db())
+        .await
+        .unwrap();
+    assert_eq!(
+        paid.len(),
+        2,
+        "one order paid on the desktop, one on the phone"
+    );
+}

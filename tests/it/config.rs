@@ -5,7 +5,7 @@ use bureau_core::ConfigSource;
 
 use crate::support::{bureau, stderr, stdout};
 
-fn check_fails_with(env: &[(&str, &str)]) -> String {
+pub(crate) fn check_fails_with(env: &[(&str, &str)]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let output = bureau(dir.path(), &["check"], env);
     assert!(!output.status.success(), "check passed with {env:?}");

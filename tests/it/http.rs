@@ -407,11 +407,14 @@ async fn every_response_carries_a_request_id_and_trusted_proxies_may_set_it() {
 #[tokio::test]
 async fn the_home_page_lists_the_sections_when_no_module_claims_it() {
     // Bureau's movies module claims `/`; an app of core and the probe does not (nor may its
-    // defaults have a `[movies]` section).
-    let defaults = include_str!("../../config.toml");
-    let (head, movies) = defaults.split_once("\n[movies]").unwrap();
-    let tail = movies.find("\n[").map_or("", |at| &movies[at..]);
-    let defaults: &'static str = format!("{head}{tail}").leak();
+    // defaults have the sections of modules it lacks).
+    let mut defaults = include_str!("../../config.toml").to_owned();
+    for section in ["\n[movies]", "\n[store]"] {
+        let (head, rest) = defaults.split_once(section).unwrap();
+        let tail = rest.find("\n[").map_or("", |at| &rest[at..]);
+        defaults = format!("{head}{tail}");
+    }
+    let defaults: &'static str = defaults.leak();
     let app = bureau_core::App::new(defaults).module(crate::probe::Probe::default());
     let app = bureau_core::testing::TestApp::spawn(&app).await;
 

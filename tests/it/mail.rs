@@ -20,7 +20,7 @@ const LIMIT: Duration = Duration::from_secs(20);
 const FROM: &str = "Bureau Tests <bureau@example.com>";
 
 /// The app sends to the sink on `port` by plain SMTP and looks for mail every 20 ms.
-fn smtp(port: u16) -> impl FnOnce(ConfigSource) -> ConfigSource {
+pub(crate) fn smtp(port: u16) -> impl FnOnce(ConfigSource) -> ConfigSource {
     move |source| {
         source
             .var("BUREAU_MAIL__TRANSPORT", "smtp")

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod admin_object_actions;
 mod api_auth;
 mod api_docs;
 mod browser;
@@ -24,6 +25,12 @@ mod sessions;
 mod shutdown;
 mod sms;
 mod smtp;
+mod store;
+mod store_cart;
+mod store_catalogue;
+mod store_checkout;
+mod store_shipping;
+mod stripe;
 mod superuser;
 mod support;
 mod tasks;

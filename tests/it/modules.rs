@@ -114,6 +114,7 @@ async fn admin_panels_policies_fixtures_and_jobs_are_in_the_registry() {
             "core/demo",
             "movies/demo",
             "forum/demo",
+            "store/demo",
             "tasks/demo",
             "probe/demo"
         ]

@@ -77,6 +77,9 @@ pub fn fieldsets(
             field.widget = "select";
             field.choices = choices.to_vec();
         }
+        if panel.is_money(&column.name) {
+            field.widget = "decimal";
+        }
         field.value = values.get(&column.name).cloned().unwrap_or_default();
         field.required =
             !column.nullable && field.widget != "checkbox" && !panel.may_be_blank(&column.name);
@@ -220,10 +223,12 @@ pub fn inputs(panel: &AdminPanel, row: &Row) -> HashMap<String, String> {
     columns(panel)
         .into_iter()
         .map(|c| {
-            (
-                c.name.clone(),
-                to_input(c, row.get(&c.name).unwrap_or(&Json::Null)),
-            )
+            let value = row.get(&c.name).unwrap_or(&Json::Null);
+            let input = match value.as_i64() {
+                Some(cents) if panel.is_money(&c.name) => crate::money::format_cents(cents),
+                _ => to_input(c, value),
+            };
+            (c.name.clone(), input)
         })
         .collect()
 }
@@ -242,7 +247,12 @@ pub fn parse(
             continue;
         }
         let raw = form.get(&column.name).map(String::as_str);
-        match parse_one(column, raw, panel.may_be_blank(&column.name)) {
+        let parsed = if panel.is_money(&column.name) {
+            parse_money(column, raw)
+        } else {
+            parse_one(column, raw, panel.may_be_blank(&column.name))
+        };
+        match parsed {
             Ok(Json::String(value))
                 if panel
                     .choices_of(&column.name)
@@ -266,6 +276,15 @@ pub fn parse(
         }
     }
     row
+}
+
+/// An amount typed as `12.50`, stored in cents.
+fn parse_money(column: &ColumnInfo, raw: Option<&str>) -> Result<Json, String> {
+    match raw.map(str::trim).unwrap_or_default() {
+        "" if column.nullable => Ok(Json::Null),
+        "" => Err("This field is required.".to_owned()),
+        text => crate::money::parse_cents(text).map(Json::from),
+    }
 }
 
 fn parse_one(column: &ColumnInfo, raw: Option<&str>, blank_ok: bool) -> Result<Json, String> {

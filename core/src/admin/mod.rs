@@ -5,12 +5,14 @@
 mod access;
 mod forms;
 mod inlines;
+mod object_action;
 mod panel;
 pub(crate) mod query;
 mod relations;
 mod store;
 mod views;
 
+pub use object_action::{ActionContext, ActionField, ActionOutcome};
 pub use panel::{AdminAction, AdminPanel};
 
 // For pages other parts of core add beside the engine's (setting a user's password).
@@ -45,5 +47,9 @@ pub(crate) fn register(app: &mut AppBuilder) {
         .route(
             "/admin/:module/:entity/:id/history/",
             get(views::history::show),
+        )
+        .route(
+            "/admin/:module/:entity/:id/action/:name/",
+            get(views::object_action::form).post(views::object_action::run),
         );
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use sea_orm::EntityTrait;
 use serde_json::{Map, Value as Json};
 
+use super::object_action::{ActionContext, ActionField, ActionOutcome, ObjectAction};
 use crate::FieldErrors;
 use crate::models::ModelInfo;
 
@@ -35,6 +36,14 @@ pub type ActionFn = Arc<
         > + Send
         + Sync,
 >;
+
+/// A band of an integer column that the list filters by (`AdminPanel::ranges`).
+#[derive(Debug, Clone)]
+pub struct Range {
+    pub label: String,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+}
 
 /// A module-defined bulk action, offered in the list's action menu to users whose roles grant
 /// `name` on the panel's model (`store.order`, `refund`).
@@ -78,10 +87,15 @@ pub struct AdminPanel {
     after_change: Option<ChangeHook>,
     read_only: bool,
     actions: Vec<AdminAction>,
+    object_actions: Vec<ObjectAction>,
+    /// Names given to `object_action_when` that no object action has (reported by `validate`).
+    unknown_conditions: Vec<String>,
     computed: Vec<Computed>,
     object_links: Vec<(String, String)>,
     many_to_many: Vec<ManyToMany>,
     choices: Vec<(String, Vec<String>)>,
+    money: Vec<String>,
+    ranges: Vec<(String, Vec<Range>)>,
     inlines: Vec<Inline>,
 }
 
@@ -166,10 +180,14 @@ impl AdminPanel {
             after_change: None,
             read_only: false,
             actions: Vec::new(),
+            object_actions: Vec::new(),
+            unknown_conditions: Vec::new(),
             computed: Vec::new(),
             object_links: Vec::new(),
             many_to_many: Vec::new(),
             choices: Vec::new(),
+            money: Vec::new(),
+            ranges: Vec::new(),
             inlines: Vec::new(),
             model,
         }
@@ -260,6 +278,79 @@ impl AdminPanel {
         &self.actions
     }
 
+    /// Adds an action on one object that asks for `fields` first, offered on the object's page
+    /// to users whose roles grant `name` on the model (also on a `read_only` panel):
+    ///
+    /// ```ignore
+    /// panel.object_action(
+    ///     "cancel",
+    ///     "Cancel order",
+    ///     [ActionField::textarea("reason", "Reason")],
+    ///     |txn, action| Box::pin(async move {
+    ///         if order::cancel(txn, &action.id, action.optional("reason")).await? {
+    ///             Ok(ActionOutcome::done("The order was cancelled."))
+    ///         } else {
+    ///             Ok(ActionOutcome::refused("An order that is delivered cannot be cancelled."))
+    ///         }
+    ///     }),
+    /// )
+    /// ```
+    ///
+    /// Its form is at `/admin/<module>/<entity>/<id>/action/<name>/`. The input is checked
+    /// against the fields before `run` is called; `run` gets the object's key and row, the input
+    /// and the user, in one transaction with the action's audit entry (its `changes` are the
+    /// input). Only [`ActionOutcome::Done`] commits; an `Error::Invalid` from `run` is shown on
+    /// the form like [`ActionOutcome::Invalid`].
+    pub fn object_action<F>(
+        mut self,
+        name: &str,
+        label: &str,
+        fields: impl IntoIterator<Item = ActionField>,
+        run: F,
+    ) -> Self
+    where
+        F: for<'a> Fn(
+                &'a sea_orm::DatabaseTransaction,
+                ActionContext,
+            ) -> std::pin::Pin<
+                Box<dyn std::future::Future<Output = crate::Result<ActionOutcome>> + Send + 'a>,
+            > + Send
+            + Sync
+            + 'static,
+    {
+        self.object_actions.push(ObjectAction {
+            name: name.to_owned(),
+            label: label.to_owned(),
+            fields: fields.into_iter().collect(),
+            run: Arc::new(run),
+            offered: None,
+        });
+        self
+    }
+
+    /// Offers object action `name` only for the rows `offered` accepts ("ship" only for paid
+    /// orders). The row is checked again, inside the action's transaction, when the form is
+    /// submitted: a row that changed meanwhile is refused with a message, nothing done.
+    pub fn object_action_when(
+        mut self,
+        name: &str,
+        offered: impl Fn(&Map<String, Json>) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        match self.object_actions.iter_mut().find(|a| a.name == name) {
+            Some(action) => action.offered = Some(Arc::new(offered)),
+            None => self.unknown_conditions.push(name.to_owned()),
+        }
+        self
+    }
+
+    pub(crate) fn object_actions(&self) -> &[ObjectAction] {
+        &self.object_actions
+    }
+
+    pub(crate) fn object_action_named(&self, name: &str) -> Option<&ObjectAction> {
+        self.object_actions.iter().find(|a| a.name == name)
+    }
+
     /// A list column `name` (usable in `list_display`) whose cells `value` computes from the row.
     pub fn computed(
         mut self,
@@ -321,6 +412,43 @@ impl AdminPanel {
     pub fn choices<'a>(mut self, column: &str, values: impl IntoIterator<Item = &'a str>) -> Self {
         self.choices.push((column.to_owned(), owned(values)));
         self
+    }
+
+    /// Integer columns holding amounts in cents: the list, the export and the form show them as
+    /// `12.50`, and the form takes them that way (never negative, at most two decimal places).
+    pub fn money<'a>(mut self, columns: impl IntoIterator<Item = &'a str>) -> Self {
+        self.money = owned(columns);
+        self
+    }
+
+    pub fn is_money(&self, column: &str) -> bool {
+        self.money.iter().any(|c| c == column)
+    }
+
+    /// Named bands of an integer column for the list's filter: `ranges("stock", [("Out of
+    /// stock", None, Some(0)), ("In stock", Some(1), None)])`, bounds included.
+    pub fn ranges<'a>(
+        mut self,
+        column: &str,
+        bands: impl IntoIterator<Item = (&'a str, Option<i64>, Option<i64>)>,
+    ) -> Self {
+        let bands = bands
+            .into_iter()
+            .map(|(label, min, max)| Range {
+                label: label.to_owned(),
+                min,
+                max,
+            })
+            .collect();
+        self.ranges.push((column.to_owned(), bands));
+        self
+    }
+
+    pub fn ranges_of(&self, column: &str) -> Option<&[Range]> {
+        self.ranges
+            .iter()
+            .find(|(c, _)| c == column)
+            .map(|(_, bands)| bands.as_slice())
     }
 
     pub fn choices_of(&self, column: &str) -> Option<&[String]> {
@@ -386,7 +514,9 @@ impl AdminPanel {
         name.split_once("__")
     }
 
-    /// Nobody adds, changes or deletes through this panel, superusers included (an audit log).
+    /// Nobody adds, changes or deletes through this panel's forms, superusers included (an audit
+    /// log). The panel's own actions, bulk or on one object, still run for users allowed them
+    /// (orders changed only through "Mark shipped" and "Cancel").
     pub fn read_only(mut self) -> Self {
         self.read_only = true;
         self
@@ -643,6 +773,32 @@ impl AdminPanel {
                     relation.other_column
                 ));
             }
+        }
+        for (index, action) in self.object_actions.iter().enumerate() {
+            for problem in action.problems() {
+                problems.push(format!(
+                    "admin panel `{}`: object action `{}`: {problem}",
+                    self.key(),
+                    action.name
+                ));
+            }
+            if self.object_actions[..index]
+                .iter()
+                .any(|a| a.name == action.name)
+            {
+                problems.push(format!(
+                    "admin panel `{}`: object action `{}` is declared twice",
+                    self.key(),
+                    action.name
+                ));
+            }
+        }
+        for name in &self.unknown_conditions {
+            problems.push(format!(
+                "admin panel `{}`: object_action_when names `{name}`, which is no object action \
+                 declared before it",
+                self.key()
+            ));
         }
         if !(1..=MAX_PER_PAGE).contains(&self.per_page) {
             problems.push(format!(

@@ -103,6 +103,9 @@ pub struct ListQuery {
     pub limit: u64,
     /// Instead of `offset`: start next to a known row, or at the end.
     pub seek: Option<Seek>,
+    /// Lock the rows read until the transaction ends (`FOR UPDATE`). SQLite has no row locks;
+    /// it lets one transaction write at a time instead.
+    pub lock: bool,
 }
 
 impl ListQuery {
@@ -402,6 +405,9 @@ pub async fn slice(
     select.limit(query.limit.saturating_add(1));
     if query.seek.is_none() {
         select.offset(query.offset);
+    }
+    if query.lock {
+        select.lock(sea_orm::sea_query::LockType::Update);
     }
     let found = db.query_all_raw(build(db, &select)).await?;
     let more = found.len() as u64 > query.limit;

@@ -34,9 +34,29 @@ pub fn key_value(model: &ModelInfo, id: &str) -> Result<Json> {
 
 /// The row with key `id`, if there is one.
 pub async fn find(db: &impl ConnectionTrait, model: &ModelInfo, id: &Json) -> Result<Option<Row>> {
+    find_row(db, model, id, false).await
+}
+
+/// Like [`find`], locking the row until the transaction `db` ends, where the database can: a
+/// decision made on what it holds stays true until the transaction commits.
+pub async fn find_for_update(
+    db: &impl ConnectionTrait,
+    model: &ModelInfo,
+    id: &Json,
+) -> Result<Option<Row>> {
+    find_row(db, model, id, true).await
+}
+
+async fn find_row(
+    db: &impl ConnectionTrait,
+    model: &ModelInfo,
+    id: &Json,
+    lock: bool,
+) -> Result<Option<Row>> {
     let list = ListQuery {
         filters: vec![Filter::Equals(key(model)?.name.clone(), id.clone())],
         limit: 1,
+        lock,
         ..ListQuery::default()
     };
     Ok(query::rows(db, model, &list)

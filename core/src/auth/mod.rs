@@ -5,6 +5,7 @@ mod api;
 pub mod cleanup;
 mod jwt;
 pub mod lockout;
+pub mod login_hooks;
 mod pages;
 pub mod password;
 pub mod session_auth;

@@ -45,6 +45,7 @@ pub async fn login(state: &AppState, session: &Session, user: &user::Model) -> R
     let mut active = user.clone().into_active_model();
     active.last_login = Set(Some(now.fixed_offset()));
     active.update(state.db()).await?;
+    super::login_hooks::run(state, session, user).await;
     Ok(())
 }
 

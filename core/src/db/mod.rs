@@ -1,8 +1,10 @@
 //! The database: one sea-orm pool for SQLite, PostgreSQL or MySQL/MariaDB, chosen by URL.
 
+mod conflict;
 pub(crate) mod migrate;
 mod search;
 
+pub use conflict::is_conflict;
 pub use search::icontains;
 
 use std::time::Duration;

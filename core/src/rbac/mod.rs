@@ -18,6 +18,7 @@ use crate::module::AppBuilder;
 pub use adapter::SeaOrmAdapter;
 pub use enforcer::{MODEL, Rbac, WILDCARD, enforcer};
 pub use policy::Policy;
+pub(crate) use policy::check_action;
 pub(crate) use seed::seed_when_current;
 pub use seed::{DEFAULT_ROLES, DefaultRole};
 

@@ -10,8 +10,7 @@ use bureau_core::poem::web::{Form, Path};
 use bureau_core::poem::{Response, handler};
 use bureau_core::sea_orm::sea_query::{Expr, ExprTrait};
 use bureau_core::sea_orm::{
-    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, RuntimeErr, Set, SqlErr,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, QueryFilter, Set, SqlErr, TransactionTrait,
 };
 use bureau_core::sea_orm::{DatabaseConnection, DatabaseTransaction};
 use bureau_core::{Error, Page, Result};
@@ -72,7 +71,9 @@ pub(crate) async fn apply(
     loop {
         match toggle(db, post_id, user_id, value).await {
             Ok(now) => return Ok(now),
-            Err(error) if attempt < ATTEMPTS && retryable(&error) => attempt += 1,
+            // The same user's double click (the loser's insert meets the winner's row), or a
+            // deadlock the database broke by aborting us.
+            Err(error) if attempt < ATTEMPTS && bureau_core::is_conflict(&error) => attempt += 1,
             // Deleted since it was shown.
             Err(error)
                 if matches!(
@@ -89,21 +90,6 @@ pub(crate) async fn apply(
 
 /// How often a vote is tried when concurrent ones get in its way.
 const ATTEMPTS: u32 = 5;
-
-/// A conflict with a concurrent vote, which trying again resolves: the same user's double click
-/// (the loser's insert meets the winner's row), or a deadlock the database broke by aborting us.
-fn retryable(error: &DbErr) -> bool {
-    if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-        return true;
-    }
-    let (DbErr::Exec(RuntimeErr::SqlxError(source)) | DbErr::Query(RuntimeErr::SqlxError(source))) =
-        error
-    else {
-        return false;
-    };
-    let code = source.as_database_error().and_then(|e| e.code());
-    matches!(code.as_deref(), Some("40001" | "40P01"))
-}
 
 /// Applies the vote in one transaction and returns the user's vote now (0 when taken back).
 async fn toggle(

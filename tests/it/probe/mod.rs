@@ -12,7 +12,10 @@ use bureau_core::poem_openapi::payload::Json;
 use bureau_core::poem_openapi::{Object, OpenApi};
 use bureau_core::rust_embed::RustEmbed;
 use bureau_core::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use bureau_core::{AdminPanel, AppBuilder, AppState, Module, ModuleCommand, Policy, get, post};
+use bureau_core::{
+    ActionContext, ActionField, ActionOutcome, AdminPanel, AppBuilder, AppState, Module,
+    ModuleCommand, Policy, get, post,
+};
 use serde::Deserialize;
 use tokio::sync::Notify;
 
@@ -253,6 +256,52 @@ impl Module for Probe {
                                 .await?;
                             Ok(done.rows_affected)
                         })
+                    })
+                    .object_action(
+                        "publish",
+                        "Publish",
+                        [
+                            ActionField::textarea("note", "Note")
+                                .required()
+                                .max_length(200)
+                                .help("Why it goes out now; kept in the history."),
+                            ActionField::select(
+                                "channel",
+                                "Channel",
+                                [("site", "Site only"), ("newsletter", "Site and newsletter")],
+                            )
+                            .required(),
+                        ],
+                        |txn, action| Box::pin(publish(txn, action)),
+                    )
+                    .object_action_when("publish", |row| {
+                        row.get("published") == Some(&serde_json::Value::Bool(false))
+                    }),
+            )
+            // Read-only: comments change only through their action.
+            .admin(
+                AdminPanel::of::<comment::Entity>()
+                    .label("comments")
+                    .list_display(["author", "body"])
+                    .read_only()
+                    .object_action(
+                        "redact",
+                        "Redact",
+                        [ActionField::text("reason", "Reason").required()],
+                        |txn, action| {
+                            Box::pin(async move {
+                                use bureau_core::sea_orm::sea_query::Expr;
+                                comment::Entity::update_many()
+                                    .col_expr(comment::Column::Body, Expr::value(REDACTED))
+                                    .filter(comment::Column::Id.eq(action.id.as_i64()))
+                                    .exec(txn)
+                                    .await?;
+                                Ok(ActionOutcome::done("The comment was redacted."))
+                            })
+                        },
+                    )
+                    .object_action_when("redact", |row| {
+                        row.get("body").and_then(|b| b.as_str()) != Some(REDACTED)
                     }),
             )
             .policy(Policy::allow("probe_editor", "probe.note", "change"))
@@ -285,6 +334,45 @@ impl Module for Probe {
             app.policy(policy.clone());
         }
     }
+}
+
+/// What a redacted comment says.
+pub const REDACTED: &str = "[redacted]";
+
+/// The note panel's "Publish" object action. It publishes first and checks the channel after, so
+/// the tests see a refusal roll back a write the action already made.
+async fn publish(
+    txn: &bureau_core::sea_orm::DatabaseTransaction,
+    action: ActionContext,
+) -> bureau_core::Result<ActionOutcome> {
+    use bureau_core::sea_orm::sea_query::Expr;
+    let done = note::Entity::update_many()
+        .col_expr(note::Column::Published, Expr::value(true))
+        .filter(note::Column::Id.eq(action.id.as_i64()))
+        .filter(note::Column::Published.eq(false))
+        .exec(txn)
+        .await?;
+    if done.rows_affected == 0 {
+        return Ok(ActionOutcome::refused("This note is already published."));
+    }
+    let has_body = action.row.get("body").is_some_and(|b| !b.is_null());
+    if action.input("channel") == "newsletter" && !has_body {
+        return Ok(ActionOutcome::refused(
+            "A note without a body cannot go to the newsletter.",
+        ));
+    }
+    if action.input("note").eq_ignore_ascii_case("tbd") {
+        return Ok(ActionOutcome::invalid(
+            "note",
+            "Say why it goes out, not “tbd”.",
+        ));
+    }
+    let title = action.row.get("title").and_then(|t| t.as_str());
+    Ok(ActionOutcome::done(format!(
+        "“{}” was published by {}.",
+        title.unwrap_or_default(),
+        action.user.username
+    )))
 }
 
 #[derive(Deserialize)]

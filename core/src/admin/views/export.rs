@@ -31,6 +31,7 @@ pub async fn csv(
     list.limit = BATCH;
     list.offset = 0;
     let columns = panel.columns().to_vec();
+    let money: Vec<bool> = columns.iter().map(|c| panel.is_money(c)).collect();
     let model = panel.model().clone();
     let header_line = line(columns.iter().map(|c| list::label(c)));
     let state: AppState = page.state.clone();
@@ -40,6 +41,7 @@ pub async fn csv(
         let state = state.clone();
         let model = model.clone();
         let columns = columns.clone();
+        let money = money.clone();
         async move {
             let list = next?;
             let rows = match query::rows(state.db(), &model, &list).await {
@@ -50,8 +52,9 @@ pub async fn csv(
             let more = rows.len() as u64 == list.limit;
             let mut chunk = String::new();
             for row in &rows {
-                chunk.push_str(&line(columns.iter().map(|c| {
-                    list::display(model.column(c), row.get(c).unwrap_or(&Json::Null))
+                chunk.push_str(&line(columns.iter().zip(&money).map(|(c, money)| {
+                    let value = row.get(c).unwrap_or(&Json::Null);
+                    list::money_or_display(*money, model.column(c), value)
                 })));
             }
             let following = more.then(|| ListQuery {

@@ -443,6 +443,12 @@ async fn render_change(
     can_change: bool,
 ) -> Result<Response> {
     let can_delete = access.allows(panel, "delete").await?;
+    let mut actions = Vec::new();
+    for action in panel.object_actions() {
+        if action.offered_for(current) && access.allows(panel, &action.name).await? {
+            actions.push(json!({ "name": action.name, "label": action.label }));
+        }
+    }
     let opened = forms::inputs(panel, current);
     let state = json!({
         "id": store::plain(id),
@@ -451,6 +457,7 @@ async fn render_change(
         "original": serde_json::to_string(&opened).unwrap_or_default(),
         "can_delete": can_delete,
         "links": panel.object_links().iter().map(|(label, path)| json!({ "label": label, "path": path })).collect::<Vec<_>>(),
+        "actions": actions,
     });
     render(
         page,

@@ -532,11 +532,16 @@ fn cell(
         }
         .into();
     }
-    display(
-        panel.model().column(name),
-        row.get(name).unwrap_or(&Json::Null),
-    )
-    .into()
+    let value = row.get(name).unwrap_or(&Json::Null);
+    money_or_display(panel.is_money(name), panel.model().column(name), value).into()
+}
+
+/// A value as the list and the export show it: cents as `12.50` in money columns.
+pub(crate) fn money_or_display(money: bool, column: Option<&ColumnInfo>, value: &Json) -> String {
+    match value.as_i64() {
+        Some(cents) if money => crate::money::format_cents(cents),
+        _ => display(column, value),
+    }
 }
 
 /// The query string as given, with helpers to build links that change one part of it.
@@ -612,9 +617,19 @@ fn filters_of(column: &ColumnInfo, params: &Params) -> Result<Vec<Filter>> {
     let from = params.get(&format!("{name}__gte"));
     let to = params.get(&format!("{name}__lte"));
     if from.is_some() || to.is_some() {
+        let integer = matches!(
+            column.column_type,
+            ColumnType::TinyInteger
+                | ColumnType::SmallInteger
+                | ColumnType::Integer
+                | ColumnType::BigInteger
+        );
         let bound = |value: Option<&str>, end: bool| -> Result<Option<Json>> {
             value
                 .map(|v| {
+                    if integer {
+                        return v.parse::<i64>().map(Json::from).map_err(|_| bad(v));
+                    }
                     let day =
                         chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| bad(v))?;
                     Ok(match column.column_type {
@@ -773,7 +788,27 @@ fn filter_blocks(
                 }
                 choices
             });
-            let choices = match (&column.column_type, declared) {
+            let banded = panel.ranges_of(name).map(|bands| {
+                let gte = format!("{name}__gte");
+                let lte = format!("{name}__lte");
+                let (from, to) = (params.get(&gte), params.get(&lte));
+                let mut choices = vec![choice("All", &[], from.is_none() && to.is_none())];
+                for band in bands {
+                    let min = band.min.map(|n| n.to_string());
+                    let max = band.max.map(|n| n.to_string());
+                    let mut set: Vec<(&str, &str)> = Vec::new();
+                    if let Some(min) = &min {
+                        set.push((&gte, min));
+                    }
+                    if let Some(max) = &max {
+                        set.push((&lte, max));
+                    }
+                    let selected = from == min.as_deref() && to == max.as_deref();
+                    choices.push(choice(&band.label, &set, selected));
+                }
+                choices
+            });
+            let choices = match (&column.column_type, declared.or(banded)) {
                 (_, Some(declared)) => declared,
                 (column_type, None) => match column_type {
                     ColumnType::Boolean => vec![

@@ -9,3 +9,4 @@ pub(super) mod export;
 pub(super) mod form;
 pub(super) mod history;
 pub(super) mod list;
+pub(super) mod object_action;
