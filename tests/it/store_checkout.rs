@@ -41,6 +41,24 @@ async fn rates(app: &TestApp) {
     .unwrap();
 }
 
+/// An order as the database has it now.
+async fn order_now(db: &bureau_core::sea_orm::DatabaseConnection, id: i64) -> order::Model {
+    order::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// A product as the database has it now.
+async fn product_now(db: &bureau_core::sea_orm::DatabaseConnection, id: i64) -> product::Model {
+    product::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 /// The value of the first `name="<name>" value="..."` in a page.
 fn input(page: &str, name: &str) -> String {
     let marker = format!(r#"name="{name}" value=""#);
@@ -158,12 +176,7 @@ async fn a_customer_buys_and_pays_with_the_sandbox_and_is_told_by_mail_and_sms()
     );
     assert_eq!(placed.status, "pending_payment");
     assert_eq!(placed.user_id, ann.id);
-    let stock = product::Entity::find_by_id(mug.id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap()
-        .stock;
+    let stock = product_now(db, mug.id).await.stock;
     assert_eq!(stock, 7, "reserved at checkout");
     let (_, cart) = browser.page("/store/cart/").await;
     assert!(cart.contains("Your cart is empty"), "{cart}");
@@ -189,11 +202,7 @@ async fn a_customer_buys_and_pays_with_the_sandbox_and_is_told_by_mail_and_sms()
         .await;
     let bank = location(&asked);
     assert!(bank.starts_with("/store/sandbox/3ds/"), "{bank}");
-    let still = order::Entity::find_by_id(placed.id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
+    let still = order_now(db, placed.id).await;
     assert_eq!(
         still.status, "pending_payment",
         "not before the bank says so"
@@ -207,11 +216,7 @@ async fn a_customer_buys_and_pays_with_the_sandbox_and_is_told_by_mail_and_sms()
         location(&settled),
         format!("/store/orders/{}/", placed.number)
     );
-    let paid = order::Entity::find_by_id(placed.id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
+    let paid = order_now(db, placed.id).await;
     assert_eq!(paid.status, "paid");
     // Coming back twice changes nothing.
     browser.get(&back).await;
@@ -327,11 +332,7 @@ async fn concurrent_checkouts_of_the_last_units_never_oversell() {
         "exactly the stock"
     );
     assert_eq!(order::Entity::find().count(db).await.unwrap(), 3);
-    let left = product::Entity::find_by_id(last.id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
+    let left = product_now(db, last.id).await;
     assert_eq!(left.stock, 0);
 }
 
@@ -354,14 +355,7 @@ async fn cancelling_puts_the_stock_back_and_the_machine_refuses_what_it_must() {
         .await;
     let db = app.state().db();
     let placed = order::Entity::find().one(db).await.unwrap().unwrap();
-    let stock = || async {
-        product::Entity::find_by_id(mug.id)
-            .one(db)
-            .await
-            .unwrap()
-            .unwrap()
-            .stock
-    };
+    let stock = || async { product_now(db, mug.id).await.stock };
     assert_eq!(stock().await, 3);
     let refused = transition(db, placed.id, Status::Shipped, "", None)
         .await
@@ -472,14 +466,7 @@ async fn stripe_webhooks_mark_an_order_paid_once_and_forged_ones_change_nothing(
         200,
         "signed, but the wrong amount"
     );
-    let status = || async {
-        order::Entity::find_by_id(placed.id)
-            .one(db)
-            .await
-            .unwrap()
-            .unwrap()
-            .status
-    };
+    let status = || async { order_now(db, placed.id).await.status };
     assert_eq!(status().await, "pending_payment");
     let real = event("evt_1", 1200);
     for _ in 0..3 {
@@ -680,11 +667,7 @@ async fn managers_ship_deliver_and_refund_orders_from_the_admin_and_staff_cannot
         )
         .await;
     assert_eq!(shipped.status(), 303);
-    let row = order::Entity::find_by_id(order_row.id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = order_now(db, order_row.id).await;
     assert_eq!(
         (
             row.status.as_str(),
@@ -739,18 +722,9 @@ async fn managers_ship_deliver_and_refund_orders_from_the_admin_and_staff_cannot
         )
         .await;
     assert_eq!(refunded.status(), 303);
-    let row = order::Entity::find_by_id(order_row.id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
+    let row = order_now(db, order_row.id).await;
     assert_eq!(row.status, "refunded");
-    let stock = product::Entity::find_by_id(mug.id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap()
-        .stock;
+    let stock = product_now(db, mug.id).await.stock;
     assert_eq!(
         stock, 9,
         "delivered goods do not come back on the shelf by themselves"

@@ -2,7 +2,10 @@
 //! shipping rates and orders; every staff member may look.
 
 use bureau_core::sea_orm::sea_query::Expr;
-use bureau_core::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::future::Future;
+use std::pin::Pin;
+
+use bureau_core::sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use bureau_core::{ActionContext, ActionField, ActionOutcome, AdminPanel, AppBuilder, Policy};
 
 use crate::entities::{
@@ -34,6 +37,37 @@ fn status_of(row: &serde_json::Map<String, serde_json::Value>) -> Option<Status>
     row.get("status")
         .and_then(|s| s.as_str())
         .and_then(Status::parse)
+}
+
+/// The action that moves an order to `to`, telling the customer the input `note` (a field name,
+/// or "" for none), and says `done`.
+fn mover(
+    to: Status,
+    note: &'static str,
+    done: &'static str,
+) -> impl for<'a> Fn(
+    &'a DatabaseTransaction,
+    ActionContext,
+) -> Pin<Box<dyn Future<Output = bureau_core::Result<ActionOutcome>> + Send + 'a>>
++ Send
++ Sync
++ 'static {
+    move |txn, action| {
+        Box::pin(async move {
+            let id = order_id(&action)?;
+            let note = action.input(note).to_owned();
+            let moved = orders::transition_and_tell(
+                txn,
+                &action.state,
+                id,
+                to,
+                &note,
+                Some(action.user.id),
+            )
+            .await?;
+            Ok(outcome(moved, done))
+        })
+    }
 }
 
 /// A state-machine answer as the admin shows it.
@@ -262,44 +296,22 @@ pub(crate) fn register(app: &mut AppBuilder) {
                 },
             )
             .object_action_when("ship", |row| status_of(row) == Some(Status::Paid))
-            .object_action("deliver", "Mark delivered", [], |txn, action| {
-                Box::pin(async move {
-                    let id = order_id(&action)?;
-                    let moved = orders::transition_and_tell(
-                        txn,
-                        &action.state,
-                        id,
-                        Status::Delivered,
-                        "",
-                        Some(action.user.id),
-                    )
-                    .await?;
-                    Ok(outcome(moved, "The order is marked delivered."))
-                })
-            })
+            .object_action(
+                "deliver",
+                "Mark delivered",
+                [],
+                mover(Status::Delivered, "", "The order is marked delivered."),
+            )
             .object_action_when("deliver", |row| status_of(row) == Some(Status::Shipped))
             .object_action(
                 "cancel",
                 "Cancel order",
                 [ActionField::textarea("reason", "Reason, for the customer").max_length(500)],
-                |txn, action| {
-                    Box::pin(async move {
-                        let id = order_id(&action)?;
-                        let moved = orders::transition_and_tell(
-                            txn,
-                            &action.state,
-                            id,
-                            Status::Cancelled,
-                            action.input("reason"),
-                            Some(action.user.id),
-                        )
-                        .await?;
-                        Ok(outcome(
-                            moved,
-                            "The order is cancelled; its stock is back on sale.",
-                        ))
-                    })
-                },
+                mover(
+                    Status::Cancelled,
+                    "reason",
+                    "The order is cancelled; its stock is back on sale.",
+                ),
             )
             .object_action_when("cancel", |row| {
                 status_of(row).is_some_and(|s| s.may_become(Status::Cancelled))
@@ -315,21 +327,7 @@ pub(crate) fn register(app: &mut AppBuilder) {
                     )
                     .required(),
                 ],
-                |txn, action| {
-                    Box::pin(async move {
-                        let id = order_id(&action)?;
-                        let moved = orders::transition_and_tell(
-                            txn,
-                            &action.state,
-                            id,
-                            Status::Refunded,
-                            action.input("note"),
-                            Some(action.user.id),
-                        )
-                        .await?;
-                        Ok(outcome(moved, "The order is marked refunded."))
-                    })
-                },
+                mover(Status::Refunded, "note", "The order is marked refunded."),
             )
             .object_action_when("refund", |row| {
                 status_of(row).is_some_and(|s| s.may_become(Status::Refunded))
