@@ -151,7 +151,11 @@ async fn the_catalogue_filters_sorts_and_pages_active_products() {
 
     let all = anyone.get("/api/store/products/?ordering=price").await;
     assert_eq!(all.status, 200, "{}", all.body);
-    assert_eq!(names(&all), ["Mug", "Rake", "Kettle"], "no inactive product");
+    assert_eq!(
+        names(&all),
+        ["Mug", "Rake", "Kettle"],
+        "no inactive product"
+    );
     assert_eq!(all.body["count"], 3);
     let mug = &all.body["results"][0];
     assert_eq!(
@@ -162,7 +166,11 @@ async fn the_catalogue_filters_sorts_and_pages_active_products() {
     let kitchen_list = anyone
         .get("/api/store/products/?category=kitchen&ordering=name")
         .await;
-    assert_eq!(names(&kitchen_list), ["Kettle", "Mug"], "with sub-categories");
+    assert_eq!(
+        names(&kitchen_list),
+        ["Kettle", "Mug"],
+        "with sub-categories"
+    );
     let ranged = anyone
         .get("/api/store/products/?min_price=1500&max_price=3000&in_stock=true&ordering=-price")
         .await;
@@ -170,7 +178,10 @@ async fn the_catalogue_filters_sorts_and_pages_active_products() {
     let searched = anyone.get("/api/store/products/?q=MU").await;
     assert_eq!(names(&searched), ["Mug"]);
     assert_eq!(
-        anyone.get("/api/store/products/?category=nowhere").await.status,
+        anyone
+            .get("/api/store/products/?category=nowhere")
+            .await
+            .status,
         404
     );
 
@@ -180,7 +191,10 @@ async fn the_catalogue_filters_sorts_and_pages_active_products() {
     assert_eq!(names(&first), ["Mug", "Rake"]);
     assert!(first.body["previous"].is_null());
     let next = first.body["next"].as_str().unwrap();
-    assert!(next.ends_with("?ordering=price&page_size=2&page=2"), "{next}");
+    assert!(
+        next.ends_with("?ordering=price&page_size=2&page=2"),
+        "{next}"
+    );
     let second = anyone
         .get("/api/store/products/?ordering=price&page_size=2&page=2")
         .await;
@@ -345,7 +359,11 @@ async fn a_checkout_is_priced_by_the_server_repeats_safely_and_orders_stay_priva
     let quote = &quotes.body["quotes"][0];
     // 3 mugs: 37.50 + 4.90 shipping, 20 % tax on both = 8.48, total 50.88.
     assert_eq!(
-        (&quote["price_cents"], &quote["tax_cents"], &quote["total_cents"]),
+        (
+            &quote["price_cents"],
+            &quote["tax_cents"],
+            &quote["total_cents"]
+        ),
         (&json!(490), &json!(848), &json!(5088))
     );
     let method = quote["id"].as_str().unwrap().to_owned();
@@ -367,7 +385,11 @@ async fn a_checkout_is_priced_by_the_server_repeats_safely_and_orders_stay_priva
         "shipping_address.country",
         "total_cents",
     ] {
-        assert!(refused.fields().contains(&field), "{field}: {}", refused.body);
+        assert!(
+            refused.fields().contains(&field),
+            "{field}: {}",
+            refused.body
+        );
     }
     let unknown_method = ann
         .post("/api/store/checkout/", checkout_body("k1", "table:999999"))

@@ -26,7 +26,7 @@ use crate::{category, product, product_image};
 pub(crate) const MAX_SEARCH_CHARS: usize = 200;
 
 /// The orders offered, by the name links use, with their labels; the first is the default.
-pub(crate) const SORTS: [(&str, &str); 5] = [
+const SORTS: [(&str, &str); 5] = [
     ("newest", "Newest"),
     ("price", "Price, low to high"),
     ("-price", "Price, high to low"),

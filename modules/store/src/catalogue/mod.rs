@@ -7,7 +7,7 @@ mod reviews;
 mod tree;
 
 pub(crate) use detail::shown_product;
-pub(crate) use list::{Filters, MAX_SEARCH_CHARS, SORTS, filtered, main_pictures, ordered};
+pub(crate) use list::{Filters, MAX_SEARCH_CHARS, filtered, main_pictures, ordered};
 pub(crate) use tree::Tree;
 
 use bureau_core::rust_embed::RustEmbed;
