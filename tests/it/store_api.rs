@@ -324,7 +324,7 @@ fn checkout_body(key: &str, method: &str) -> Value {
         "phone": "+33612345678",
         "shipping_address": {
             "name": "Ann Example", "line1": "1 rue de la Paix", "postcode": "75002",
-            "city": "Paris", "country": "fr"
+            "city": "Paris", "country": "FR"
         },
         "shipping_method": method,
         "idempotency_key": key,

@@ -211,7 +211,9 @@ struct CartQuantityWrite {
 #[derive(Object)]
 struct QuoteRequest {
     /// ISO 3166-1 alpha-2 (`FR`).
-    #[oai(validator(pattern = "^[A-Za-z]{2}$"))]
+    #[oai(validator(
+        pattern = r"^(AT|AU|BE|BR|CA|CH|CN|CZ|DE|DK|ES|FI|FR|GB|GR|HU|IE|IN|IS|IT|JP|KR|LU|MA|MX|NL|NO|NZ|PL|PT|RO|SE|SG|SI|SK|SN|TN|TR|US|ZA)$"
+    ))]
     country: String,
 }
 
@@ -241,34 +243,62 @@ struct QuoteList {
 /// A postal address.
 #[derive(Object)]
 struct AddressWrite {
-    #[oai(validator(min_length = 1, max_length = 100))]
+    #[oai(validator(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
     name: String,
-    #[oai(validator(min_length = 1, max_length = 200))]
+    #[oai(validator(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
     line1: String,
-    #[oai(default, validator(max_length = 200))]
+    #[oai(
+        default,
+        validator(max_length = 200, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")
+    )]
     line2: String,
-    #[oai(validator(min_length = 1, max_length = 20))]
+    #[oai(validator(
+        min_length = 1,
+        max_length = 20,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
     postcode: String,
-    #[oai(validator(min_length = 1, max_length = 100))]
+    #[oai(validator(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
     city: String,
     /// ISO 3166-1 alpha-2, among those checkout offers.
-    #[oai(validator(pattern = "^[A-Za-z]{2}$"))]
+    #[oai(validator(
+        pattern = r"^(AT|AU|BE|BR|CA|CH|CN|CZ|DE|DK|ES|FI|FR|GB|GR|HU|IE|IN|IS|IT|JP|KR|LU|MA|MX|NL|NO|NZ|PL|PT|RO|SE|SG|SI|SK|SN|TN|TR|US|ZA)$"
+    ))]
     country: String,
 }
 
 /// Placing the cart as an order. Prices and totals are the server's; unknown fields are refused.
 #[derive(Object)]
 struct CheckoutRequest {
-    #[oai(validator(min_length = 3, max_length = 254))]
+    #[oai(validator(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9]+(\.[A-Za-z0-9]+)+$"
+    ))]
     email: String,
     /// E.164 (`+33612345678`), for SMS notices; optional.
-    #[oai(default, validator(max_length = 20))]
+    #[oai(default, validator(pattern = r"^(\+[1-9][0-9]{7,14})?$"))]
     phone: String,
     shipping_address: AddressWrite,
     /// Defaults to the shipping address.
     billing_address: Option<AddressWrite>,
     /// A quote's `id` from `POST /api/store/checkout/quotes/`, priced again now.
-    #[oai(validator(min_length = 1, max_length = 100))]
+    #[oai(validator(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    ))]
     shipping_method: String,
     /// Chosen by the client, one per order it means to place (1–64 of `A-Z a-z 0-9 - _`):
     /// sending it again answers the first order instead of placing another.
@@ -515,10 +545,10 @@ impl StoreApi {
         #[oai(validator(max_length = 120, pattern = r"^[^\x00]*$"))]
         category: Query<Option<String>>,
         /// Lowest price in cents, included.
-        #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
+        #[oai(validator(minimum(value = "0"), maximum(value = "100000000000")))]
         min_price: Query<Option<i64>>,
         /// Highest price in cents, included.
-        #[oai(validator(minimum(value = "0"), maximum(value = "9007199254740991")))]
+        #[oai(validator(minimum(value = "0"), maximum(value = "100000000000")))]
         max_price: Query<Option<i64>>,
         /// `true`: only products with stock left.
         in_stock: Query<Option<bool>>,
@@ -720,7 +750,7 @@ impl StoreApi {
         let mut input = body.0;
         let country = input
             .required_string("country")
-            .map(|c| c.trim().to_uppercase());
+            .map(|c| c.trim().to_owned());
         if let Some(code) = &country
             && country_name(code).is_none()
         {
@@ -966,7 +996,7 @@ fn read_address<T>(input: &mut Input<T>, name: &str, required: bool) -> Option<c
         country: String::new(),
     };
     if let Some(country) = fields.required_string("country") {
-        let country = country.trim().to_uppercase();
+        let country = country.trim().to_owned();
         if country_name(&country).is_none() {
             errors.add("country", "Choose a country checkout offers.");
         }
@@ -976,6 +1006,24 @@ fn read_address<T>(input: &mut Input<T>, name: &str, required: bool) -> Option<c
         fields.error(&error.field, error.message.clone());
     }
     input.nested(name, fields).then_some(address)
+}
+
+/// The shape the API document gives emails: what every mail server takes, no quoting or
+/// comments.
+fn plain_email(email: &str) -> bool {
+    let atom = |part: &str, extra: &str| {
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || extra.contains(c))
+    };
+    let Some((user, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let labels: Vec<&str> = domain.split('.').collect();
+    user.split('.').all(|p| atom(p, "_%+-"))
+        && labels.len() > 1
+        && labels.iter().all(|l| atom(l, ""))
 }
 
 /// The checkout body: the customer's details, the shipping method's id and the idempotency key,
@@ -988,15 +1036,17 @@ fn read_checkout(mut input: Input<CheckoutRequest>) -> Result<(Details, String, 
         .unwrap_or_default();
     if !email.is_empty() && !errors.has("email") {
         bureau_core::auth::validation::check_email("email", &email, &mut errors);
+        if !errors.has("email") && !plain_email(&email) {
+            errors.add("email", "Enter a valid email address.");
+        }
     }
-    let phone: String = input
-        .string("phone")
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    // Stored as sent: spaces are refused, not guessed away.
+    let phone = input.string("phone").unwrap_or_default();
     if !phone.is_empty() {
         bureau_core::sms::check_phone("phone", &phone, &mut errors);
+        if phone.as_bytes().get(1) == Some(&b'0') && !errors.has("phone") {
+            errors.add("phone", "A country code never starts with 0.");
+        }
     }
     let shipping = read_address(&mut input, "shipping_address", true);
     let billing = read_address(&mut input, "billing_address", false);
