@@ -240,8 +240,9 @@ struct QuoteList {
     quotes: Vec<QuoteView>,
 }
 
-/// A postal address.
+/// A postal address. Unknown fields are refused.
 #[derive(Object)]
+#[oai(deny_unknown_fields)]
 struct AddressWrite {
     #[oai(validator(
         min_length = 1,
@@ -284,7 +285,7 @@ struct AddressWrite {
 struct CheckoutRequest {
     #[oai(validator(
         max_length = 254,
-        pattern = r"^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9]+(\.[A-Za-z0-9]+)+$"
+        pattern = r"^[A-Za-z0-9_%+-]+(\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9]{1,63}(\.[A-Za-z0-9]{1,63})+$"
     ))]
     email: String,
     /// E.164 (`+33612345678`), for SMS notices; optional.
@@ -1023,7 +1024,7 @@ fn plain_email(email: &str) -> bool {
     let labels: Vec<&str> = domain.split('.').collect();
     user.split('.').all(|p| atom(p, "_%+-"))
         && labels.len() > 1
-        && labels.iter().all(|l| atom(l, ""))
+        && labels.iter().all(|l| l.len() <= 63 && atom(l, ""))
 }
 
 /// The checkout body: the customer's details, the shipping method's id and the idempotency key,
