@@ -48,6 +48,9 @@ pub enum Error {
     /// An unsafe request without a valid CSRF token.
     #[error("CSRF verification failed: {0}")]
     Csrf(&'static str),
+    /// The request is valid but the state forbids it now (a cart sold out during checkout).
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     TooManyRequests(String),
     #[error("request body is larger than the {limit} bytes this server accepts")]
@@ -71,6 +74,7 @@ impl Error {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) | Self::Csrf(_) => StatusCode::FORBIDDEN,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Config(_)

@@ -26,6 +26,7 @@ mod shutdown;
 mod sms;
 mod smtp;
 mod store;
+mod store_api;
 mod store_cart;
 mod store_catalogue;
 mod store_checkout;

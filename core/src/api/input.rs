@@ -58,6 +58,73 @@ impl<T> Input<T> {
         }
     }
 
+    /// Reads an integer field: `None` when it is absent (or wrong, which is recorded). A number
+    /// beyond 64 bits, a fraction or a numeric string is wrong, not rounded or converted.
+    pub fn integer(&mut self, name: &str) -> Option<i64> {
+        match self.fields.remove(name)? {
+            Value::Number(n) if n.is_i64() => n.as_i64(),
+            Value::Number(n) if n.is_u64() => {
+                self.errors.add(name, "This number is too large.");
+                None
+            }
+            other => {
+                let found = json_type(&other);
+                self.errors
+                    .add(name, format!("Expected an integer, not {found}."));
+                None
+            }
+        }
+    }
+
+    /// Like [`Input::integer`], but an absent field is an error too.
+    pub fn required_integer(&mut self, name: &str) -> Option<i64> {
+        if !self.fields.contains_key(name) {
+            self.errors.add(name, REQUIRED);
+            return None;
+        }
+        self.integer(name)
+    }
+
+    /// Reads an object field, to be read field by field in turn: `None` when it is absent (or
+    /// not an object, which is recorded). Hand it back with [`Input::nested`].
+    pub fn object(&mut self, name: &str) -> Option<Input<()>> {
+        match self.fields.remove(name)? {
+            Value::Object(fields) => Some(Input {
+                fields,
+                errors: FieldErrors::new(),
+                schema: PhantomData,
+            }),
+            other => {
+                let found = json_type(&other);
+                self.errors
+                    .add(name, format!("Expected an object, not {found}."));
+                None
+            }
+        }
+    }
+
+    /// Like [`Input::object`], but an absent field is an error too.
+    pub fn required_object(&mut self, name: &str) -> Option<Input<()>> {
+        if !self.fields.contains_key(name) {
+            self.errors.add(name, REQUIRED);
+            return None;
+        }
+        self.object(name)
+    }
+
+    /// Takes in the problems of an object read with [`Input::object`], its unread fields
+    /// included, each named `name.field`; `true` when there were none.
+    pub fn nested<U>(&mut self, name: &str, mut inner: Input<U>) -> bool {
+        for field in inner.fields.keys() {
+            inner.errors.add(field, "Unknown field.");
+        }
+        for error in inner.errors.iter() {
+            self.errors
+                .add(&format!("{name}.{}", error.field), error.message.clone());
+        }
+        inner.errors.is_empty()
+    }
+
     /// Like [`Input::string`], but an absent field is an error too.
     pub fn required_string(&mut self, name: &str) -> Option<String> {
         if !self.fields.contains_key(name) {

@@ -144,10 +144,31 @@ pub(crate) fn document(spec: &mut Value) {
     if !schemas.is_object() {
         *schemas = Value::Object(Map::new());
     }
-    for name in closed {
-        if let Some(schema) = schemas.get_mut(&name).and_then(Value::as_object_mut) {
-            schema.insert("additionalProperties".to_owned(), Value::Bool(false));
+    // Objects nested in a body are read with `Input::object`, which refuses unknown fields too.
+    while let Some(name) = closed.pop() {
+        let Some(schema) = schemas.get_mut(&name).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        if schema.get("additionalProperties") == Some(&Value::Bool(false)) {
+            continue;
         }
+        schema.insert("additionalProperties".to_owned(), Value::Bool(false));
+        let properties = schema.get("properties").and_then(Value::as_object);
+        closed.extend(
+            properties
+                .into_iter()
+                .flat_map(|p| p.values())
+                .filter_map(|property| {
+                    let reference = property["$ref"]
+                        .as_str()
+                        .or_else(|| property["allOf"][0]["$ref"].as_str())?;
+                    Some(
+                        reference
+                            .trim_start_matches("#/components/schemas/")
+                            .to_owned(),
+                    )
+                }),
+        );
     }
     let mut registry = Registry::new();
     Problem::register(&mut registry);

@@ -229,6 +229,11 @@ pub fn quantity(text: &str, min: i64) -> std::result::Result<i64, Refusal> {
         .trim()
         .parse()
         .map_err(|_| "Enter a whole number of items.".to_owned())?;
+    in_range(n, min)
+}
+
+/// A quantity from `min` to [`MAX_QUANTITY`], as the API receives it.
+pub fn in_range(n: i64, min: i64) -> std::result::Result<i64, Refusal> {
     if n < min {
         return Err(format!("The quantity must be at least {min}."));
     }
@@ -239,7 +244,7 @@ pub fn quantity(text: &str, min: i64) -> std::result::Result<i64, Refusal> {
 }
 
 /// The product the customer means, if it is on sale.
-async fn on_sale(db: &impl ConnectionTrait, id: i64) -> Result<Option<product::Model>> {
+pub(crate) async fn on_sale(db: &impl ConnectionTrait, id: i64) -> Result<Option<product::Model>> {
     Ok(product::Entity::find_by_id(id)
         .filter(product::Column::Active.eq(true))
         .one(db)

@@ -43,7 +43,13 @@ pub struct AddressForm {
     bill_country: String,
 }
 
-fn text(errors: &mut FieldErrors, field: &str, value: &str, max: usize, required: bool) -> String {
+pub(crate) fn text(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: &str,
+    max: usize,
+    required: bool,
+) -> String {
     let value = value.trim();
     if required && value.is_empty() {
         errors.add(field, "This field is required.");

@@ -2,6 +2,7 @@
 //! that move through their states, payments, and notifications, all run by staff from the admin.
 
 mod admin;
+mod api;
 pub mod cart;
 mod cart_pages;
 mod catalogue;
@@ -44,6 +45,7 @@ impl Module for Store {
         app.migrations(migrations::all)
             .config_section::<StoreConfig>("store")
             .static_files::<Static>()
+            .api("/api/store", api::StoreApi)
             .route("/store/cart/", get(cart_pages::show))
             .route("/store/cart/add/", post(cart_pages::add))
             .route("/store/cart/update/", post(cart_pages::update))

@@ -39,7 +39,7 @@ const RATINGS: [(i16, &str); 5] = [
 ];
 
 /// The product `slug` names, if the public may see it: active, in an existing category.
-pub(super) async fn shown_product(db: &DatabaseConnection, slug: &str) -> Result<product::Model> {
+pub(crate) async fn shown_product(db: &DatabaseConnection, slug: &str) -> Result<product::Model> {
     product::Entity::find()
         .inner_join(category::Entity)
         .filter(product::Column::Slug.eq(slug))

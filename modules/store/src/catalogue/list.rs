@@ -23,7 +23,7 @@ use crate::price::format_price;
 use crate::{category, product, product_image};
 
 /// Longer searches are cut: no product name is longer.
-const MAX_SEARCH_CHARS: usize = 200;
+pub(crate) const MAX_SEARCH_CHARS: usize = 200;
 
 /// The orders offered, by the name links use, with their labels; the first is the default.
 const SORTS: [(&str, &str); 5] = [
@@ -47,14 +47,16 @@ pub struct ListParams {
     page: Option<String>,
 }
 
-/// The filters as applied: only values that parsed, so links never carry a mistake along.
-struct Filters {
-    category: Option<category::Model>,
-    search: String,
-    min_price: Option<i64>,
-    max_price: Option<i64>,
-    in_stock: bool,
-    sort: &'static str,
+/// The filters as applied: only values that parsed, so links never carry a mistake along. The
+/// page and the API (`crate::api`) build the same query from them.
+pub(crate) struct Filters {
+    pub category: Option<category::Model>,
+    pub search: String,
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    pub in_stock: bool,
+    /// One of [`SORTS`]' names.
+    pub sort: &'static str,
 }
 
 impl Filters {
@@ -105,7 +107,7 @@ struct Card {
 }
 
 #[derive(Serialize)]
-pub(super) struct Picture {
+pub(crate) struct Picture {
     pub url: String,
     pub alt: String,
 }
@@ -251,7 +253,7 @@ pub async fn list(page: Page<'_>, Query(params): Query<ListParams>) -> Result<Ht
 }
 
 /// The products the filters let through: active ones in an existing category.
-fn filtered(
+pub(crate) fn filtered(
     filters: &Filters,
     tree: &Tree,
     backend: bureau_core::sea_orm::DbBackend,
@@ -279,7 +281,7 @@ fn filtered(
 }
 
 /// The sorts, each ending in the key so that pages never overlap.
-fn ordered(query: Select<product::Entity>, sort: &str) -> Select<product::Entity> {
+pub(crate) fn ordered(query: Select<product::Entity>, sort: &str) -> Select<product::Entity> {
     match sort {
         "price" => query
             .order_by_asc(product::Column::Price)
@@ -315,7 +317,7 @@ fn ordered(query: Select<product::Entity>, sort: &str) -> Select<product::Entity
 
 /// Each product's main picture (the lowest position, then the oldest), in one query for all of
 /// `ids`: an image is main when no image of the same product comes before it.
-pub(super) async fn main_pictures(
+pub(crate) async fn main_pictures(
     db: &bureau_core::sea_orm::DatabaseConnection,
     ids: Vec<i64>,
 ) -> Result<HashMap<i64, Picture>> {

@@ -6,6 +6,10 @@ mod list;
 mod reviews;
 mod tree;
 
+pub(crate) use detail::shown_product;
+pub(crate) use list::{Filters, MAX_SEARCH_CHARS, filtered, main_pictures, ordered};
+pub(crate) use tree::Tree;
+
 use bureau_core::rust_embed::RustEmbed;
 use bureau_core::{AppBuilder, get, post};
 use serde::Serialize;
