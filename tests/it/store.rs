@@ -51,6 +51,32 @@ pub(crate) async fn item(
     .unwrap()
 }
 
+/// France: Standard at €4.90, free from €50.
+pub(crate) async fn rates(app: &TestApp) {
+    let db = app.state().db();
+    let zone = bureau_store::shipping_zone::ActiveModel {
+        name: Set("France".to_owned()),
+        countries: Set("FR".to_owned()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    bureau_store::shipping_rate::ActiveModel {
+        zone_id: Set(zone.id),
+        name: Set("Standard".to_owned()),
+        min_weight_grams: Set(0),
+        max_weight_grams: Set(None),
+        price: Set(490),
+        free_above: Set(Some(5000)),
+        active: Set(true),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+}
+
 #[tokio::test]
 async fn the_demo_store_has_a_category_tree_products_and_shipping_rates() {
     let (app, _) = spawn_with(|s| s.var("BUREAU_APP__LOAD_DEMO_FIXTURES", "true")).await;

@@ -4,11 +4,11 @@
 
 use bureau_core::sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 use bureau_core::testing::TestApp;
-use bureau_store::{cart_item, category, order, product, shipping_rate, shipping_zone};
+use bureau_store::{cart_item, category, order, product};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::store::{item, shelf};
+use crate::store::{item, rates, shelf};
 use crate::support::{PASSWORD, person, spawn};
 
 struct Answer {
@@ -88,32 +88,6 @@ async fn cart_rows(app: &TestApp) -> u64 {
         .count(app.state().db())
         .await
         .unwrap()
-}
-
-/// France: Standard at €4.90, free from €50.
-async fn rates(app: &TestApp) {
-    let db = app.state().db();
-    let zone = shipping_zone::ActiveModel {
-        name: Set("France".to_owned()),
-        countries: Set("FR".to_owned()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap();
-    shipping_rate::ActiveModel {
-        zone_id: Set(zone.id),
-        name: Set("Standard".to_owned()),
-        min_weight_grams: Set(0),
-        max_weight_grams: Set(None),
-        price: Set(490),
-        free_above: Set(Some(5000)),
-        active: Set(true),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap();
 }
 
 fn names(answer: &Answer) -> Vec<&str> {

@@ -6,40 +6,11 @@ use bureau_core::entities::outbox;
 use bureau_core::sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
-use bureau_core::testing::TestApp;
-use bureau_store::{
-    order, order_event, payment, product, shipping_rate, shipping_zone, webhook_event,
-};
+use bureau_store::{order, order_event, payment, product, webhook_event};
 
 use crate::browser::{Browser, location};
-use crate::store::{item, shelf};
+use crate::store::{item, rates, shelf};
 use crate::support::{logged_in, person, spawn, spawn_with};
-
-/// France: Standard at €4.90, free from €50.
-async fn rates(app: &TestApp) {
-    let db = app.state().db();
-    let zone = shipping_zone::ActiveModel {
-        name: Set("France".to_owned()),
-        countries: Set("FR".to_owned()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap();
-    shipping_rate::ActiveModel {
-        zone_id: Set(zone.id),
-        name: Set("Standard".to_owned()),
-        min_weight_grams: Set(0),
-        max_weight_grams: Set(None),
-        price: Set(490),
-        free_above: Set(Some(5000)),
-        active: Set(true),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap();
-}
 
 /// An order as the database has it now.
 async fn order_now(db: &bureau_core::sea_orm::DatabaseConnection, id: i64) -> order::Model {
