@@ -579,23 +579,16 @@ async fn add_change_history_and_delete_with_the_audit_log() {
 }
 
 /// A hidden field's value; `page` is the page as served (values are HTML-escaped there).
-fn hidden(page: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = page.find(&marker).unwrap() + marker.len();
-    let end = page[start..].find('"').unwrap() + start;
-    crate::support::html(&page[start..end])
-}
-
 async fn raw_page(browser: &Browser, path: &str) -> String {
     browser.get(path).await.text().await.unwrap()
 }
 
 fn version_of(page: &str) -> String {
-    hidden(page, "_version")
+    crate::support::input(page, "_version")
 }
 
 fn original_of(page: &str) -> String {
-    hidden(page, "_original")
+    crate::support::input(page, "_original")
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use bureau_store::{order, order_event, payment, product, webhook_event};
 
 use crate::browser::{Browser, location};
 use crate::store::{item, rates, shelf};
-use crate::support::{logged_in, person, spawn, spawn_with};
+use crate::support::{input, logged_in, person, spawn, spawn_with};
 
 /// An order as the database has it now.
 async fn order_now(db: &bureau_core::sea_orm::DatabaseConnection, id: i64) -> order::Model {
@@ -28,16 +28,6 @@ async fn product_now(db: &bureau_core::sea_orm::DatabaseConnection, id: i64) -> 
         .await
         .unwrap()
         .unwrap()
-}
-
-/// The value of the first `name="<name>" value="..."` in a page.
-fn input(page: &str, name: &str) -> String {
-    let marker = format!(r#"name="{name}" value=""#);
-    let start = page
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {page}"))
-        + marker.len();
-    page[start..].split('"').next().unwrap().to_owned()
 }
 
 const ADDRESS: [(&str, &str); 8] = [
@@ -479,7 +469,7 @@ async fn stripe_webhooks_mark_an_order_paid_once_and_forged_ones_change_nothing(
 }
 
 #[tokio::test]
-async fn order_mails_reach_a_real_smtp_server_when_placed_paid_shipped_and_cancelled() {
+async fn order_mails_reach_a_real_smtp_server_when_placed_paid_shipped_cancelled_and_refunded() {
     use bureau_store::orders::{self, Status};
     let sink = crate::smtp::SmtpSink::start(crate::smtp::Options::default());
     let (app, _) = spawn_with(crate::mail::smtp(sink.port())).await;
@@ -541,8 +531,19 @@ async fn order_mails_reach_a_real_smtp_server_when_placed_paid_shipped_and_cance
     .await
     .unwrap()
     .unwrap();
+    orders::transition_and_tell(
+        db,
+        app.state(),
+        first.id,
+        Status::Refunded,
+        "Lost in transit",
+        None,
+    )
+    .await
+    .unwrap()
+    .unwrap();
 
-    let messages = sink.wait_for(5, std::time::Duration::from_secs(20)).await;
+    let messages = sink.wait_for(6, std::time::Duration::from_secs(20)).await;
     let subject = |m: &String| {
         m.lines()
             .find_map(|l| l.strip_prefix("Subject: "))
@@ -558,6 +559,7 @@ async fn order_mails_reach_a_real_smtp_server_when_placed_paid_shipped_and_cance
         format!("Order {a} is on its way"),
         format!("Order {b} placed"),
         format!("Order {b} is cancelled"),
+        format!("Order {a} is refunded"),
     ];
     expected.sort();
     assert_eq!(subjects, expected);
@@ -695,6 +697,17 @@ async fn managers_ship_deliver_and_refund_orders_from_the_admin_and_staff_cannot
     assert_eq!(refunded.status(), 303);
     let row = order_now(db, order_row.id).await;
     assert_eq!(row.status, "refunded");
+    let paid = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order_row.id))
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(paid.len(), 1);
+    assert_eq!(
+        paid[0].status, "refunded",
+        "the money went back through the provider"
+    );
+    assert!(paid[0].message.contains("sbx_re_"), "{:?}", paid[0]);
     let stock = product_now(db, mug.id).await.stock;
     assert_eq!(
         stock, 9,
@@ -717,5 +730,107 @@ async fn managers_ship_deliver_and_refund_orders_from_the_admin_and_staff_cannot
             "delivered",
             "refunded"
         ]
+    );
+}
+
+#[tokio::test]
+async fn cancelling_a_paid_order_refunds_it_and_a_refused_refund_changes_nothing() {
+    let (app, _) = spawn().await;
+    rates(&app).await;
+    person(&app, "ann", &[]).await;
+    person(&app, "meg", &["store_manager"]).await;
+    let kitchen = shelf(&app, "Kitchen").await;
+    let mug = item(&app, kitchen.id, "Mug", 1250, 10).await;
+    let ann = logged_in(&app, "ann").await;
+    let db = app.state().db();
+    let mut paid_orders = Vec::new();
+    for _ in 0..2 {
+        let (key, method) = ready_to_order(&ann, mug.id, "1").await;
+        let placed = ann
+            .submit(
+                "/store/checkout/shipping/",
+                "/store/checkout/place/",
+                &[("key", &key), ("method", &method)],
+            )
+            .await;
+        let pay = location(&placed);
+        let (_, page) = ann.page(&pay).await;
+        ann.submit(
+            &pay,
+            &pay,
+            &[
+                ("key", &input(&page, "key")),
+                ("payment_method", "4242 4242 4242 4242"),
+            ],
+        )
+        .await;
+        let number = pay.split('/').nth(3).unwrap().to_owned();
+        let row = order::Entity::find()
+            .filter(order::Column::Number.eq(&number))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.status, "paid");
+        paid_orders.push(row);
+    }
+    assert_eq!(product_now(db, mug.id).await.stock, 8);
+    let meg = crate::support::admin_login(&app, "meg").await;
+
+    let cancel = |id: i64| format!("/admin/store/order/{id}/action/cancel/");
+    let done = meg
+        .fill(
+            &cancel(paid_orders[0].id),
+            &[("reason", "Out of stock at the warehouse")],
+        )
+        .await;
+    assert_eq!(done.status(), 303);
+    assert_eq!(order_now(db, paid_orders[0].id).await.status, "cancelled");
+    let refunded = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(paid_orders[0].id))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(refunded.status, "refunded");
+
+    // A payment the configured provider did not take: it cannot give it back, so nothing moves.
+    let other = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(paid_orders[1].id))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut foreign: payment::ActiveModel = other.clone().into();
+    foreign.provider = Set("stripe".to_owned());
+    foreign.update(db).await.unwrap();
+    let events_before = order_event::Entity::find().count(db).await.unwrap();
+    let mails_before = outbox::Entity::find().count(db).await.unwrap();
+    let refused = meg
+        .fill(&cancel(paid_orders[1].id), &[("reason", "")])
+        .await;
+    assert_eq!(refused.status(), 422, "refused, shown above the form");
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("refund it there"), "{page}");
+    assert_eq!(order_now(db, paid_orders[1].id).await.status, "paid");
+    let untouched = payment::Entity::find_by_id(other.id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(untouched.status, "succeeded");
+    assert_eq!(
+        product_now(db, mug.id).await.stock,
+        9,
+        "only the refunded order's mug is back"
+    );
+    assert_eq!(
+        order_event::Entity::find().count(db).await.unwrap(),
+        events_before
+    );
+    assert_eq!(
+        outbox::Entity::find().count(db).await.unwrap(),
+        mails_before,
+        "nobody told"
     );
 }

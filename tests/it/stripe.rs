@@ -1,5 +1,6 @@
 //! The Stripe payment provider against a local server that answers as Stripe's API does for the
-//! calls the provider makes (`POST /v1/payment_intents`, `GET /v1/payment_intents/{id}`), with
+//! calls the provider makes (`POST /v1/payment_intents`, `GET /v1/payment_intents/{id}`,
+//! `POST /v1/refunds`), with
 //! Stripe's test PaymentMethods, its idempotency and its error bodies; and webhooks signed here.
 //! No app and no database: the provider is used directly.
 
@@ -14,7 +15,8 @@ use bureau_core::poem::web::{Data, Path};
 use bureau_core::poem::{EndpointExt, Request, Response, Route, get, handler, post};
 use bureau_store::payments::stripe::{Stripe, StripeConfig};
 use bureau_store::payments::{
-    PaymentError, PaymentProvider, PaymentRequest, PaymentState, Started, WebhookEvent,
+    PaymentError, PaymentProvider, PaymentRequest, PaymentState, RefundRequest, Started,
+    WebhookEvent,
 };
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -40,6 +42,8 @@ struct FakeState {
     idempotent: HashMap<String, (Form, Answer)>,
     /// Every create call as it arrived.
     creates: Vec<Create>,
+    /// Refunds by id, and how many refund calls ran (not replayed).
+    refunds: HashMap<String, Value>,
     /// Answer every call with this status, as Stripe does during an incident.
     outage: Option<StatusCode>,
     /// Wait this long before answering.
@@ -440,6 +444,102 @@ fn new_intent(form: &[(String, String)], fake: &Fake) -> Result<Answer, Answer> 
     Ok(answer)
 }
 
+/// `POST /v1/refunds` of a PaymentIntent: replayed for a known idempotency key; refused for an
+/// unknown intent, one without a successful charge, or more than is left to refund.
+#[handler]
+async fn create_refund(request: &Request, body: String, fake: Data<&Arc<Fake>>) -> Response {
+    if let Err(answer) = gate(request, &fake).await {
+        return answer;
+    }
+    let Ok(form) = serde_urlencoded::from_str::<Form>(&body) else {
+        return invalid_request("Invalid request body.", None, None);
+    };
+    let Some(key) = request
+        .headers()
+        .get("idempotency-key")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+    else {
+        return invalid_request("Fake Stripe: send an Idempotency-Key.", None, None);
+    };
+    let mut state = fake.state();
+    if let Some((first_form, (status, body))) = state.idempotent.get(&key).cloned() {
+        if first_form != form {
+            return invalid_request(
+                "Keys for idempotent requests can only be used with the same parameters.",
+                None,
+                None,
+            );
+        }
+        return stripe_json(status, &body, 0);
+    }
+    let params: HashMap<&str, &str> = form
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    let id = params.get("payment_intent").copied().unwrap_or_default();
+    let Some(intent) = state.intents.get(id).cloned() else {
+        return invalid_request(
+            &format!("No such payment_intent: '{id}'"),
+            Some("payment_intent"),
+            Some("resource_missing"),
+        );
+    };
+    if intent["status"] != "succeeded" {
+        return invalid_request(
+            &format!("This PaymentIntent ({id}) does not have a successful charge to refund."),
+            Some("payment_intent"),
+            Some("charge_not_refundable"),
+        );
+    }
+    let refunded: i64 = state
+        .refunds
+        .values()
+        .filter(|refund| refund["payment_intent"] == id)
+        .filter_map(|refund| refund["amount"].as_i64())
+        .sum();
+    let received = intent["amount_received"].as_i64().unwrap_or(0);
+    if refunded >= received {
+        return invalid_request(
+            &format!(
+                "Charge {} has already been refunded.",
+                intent["latest_charge"]
+            ),
+            None,
+            Some("charge_already_refunded"),
+        );
+    }
+    let amount = match params.get("amount").map(|amount| amount.parse::<i64>()) {
+        None => received - refunded,
+        Some(Ok(amount)) if amount > 0 && amount <= received - refunded => amount,
+        Some(_) => {
+            return invalid_request(
+                "Refund amount is greater than the unrefunded amount on the charge.",
+                Some("amount"),
+                Some("amount_too_large"),
+            );
+        }
+    };
+    state.serial += 1;
+    let refund = json!({
+        "id": format!("re_Fake{:08}", state.serial),
+        "object": "refund",
+        "amount": amount,
+        "currency": intent["currency"],
+        "payment_intent": id,
+        "charge": intent["latest_charge"],
+        "reason": params.get("reason"),
+        "metadata": {"order_number": params.get("metadata[order_number]")},
+        "status": "succeeded",
+    });
+    let refund_id = refund["id"].as_str().unwrap_or_default().to_owned();
+    state.refunds.insert(refund_id, refund.clone());
+    state
+        .idempotent
+        .insert(key, (form, (StatusCode::OK, refund.clone())));
+    stripe_json(StatusCode::OK, &refund, state.serial)
+}
+
 #[handler]
 async fn retrieve_intent(
     request: &Request,
@@ -471,6 +571,7 @@ async fn fake_stripe() -> (String, Arc<Fake>) {
     let app = Route::new()
         .at("/v1/payment_intents", post(create_intent))
         .at("/v1/payment_intents/:id", get(retrieve_intent))
+        .at("/v1/refunds", post(create_refund))
         .data(fake.clone());
     tokio::spawn(bureau_core::poem::Server::new_with_acceptor(acceptor).run(app));
     (format!("http://{addr}"), fake)
@@ -498,6 +599,15 @@ fn payment(payment_method: &str, idempotency_key: &str) -> PaymentRequest {
         idempotency_key: idempotency_key.into(),
         payment_method: payment_method.into(),
         return_url: "https://shop.example/store/checkout/B-2026-000042/return".into(),
+    }
+}
+
+fn refund(reference: &str, idempotency_key: &str) -> RefundRequest {
+    RefundRequest {
+        reference: reference.into(),
+        amount: 2599,
+        order_number: "B-2026-000042".into(),
+        idempotency_key: idempotency_key.into(),
     }
 }
 
@@ -922,4 +1032,84 @@ async fn webhooks_signed_with_the_secret_tell_outcomes_and_others_are_refused() 
         .webhook(&signed(&signature(WEBHOOK_SECRET, now, &garbled)), &garbled)
         .unwrap_err();
     assert!(matches!(error, PaymentError::BadWebhook(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_succeeded_payment_is_refunded_once_whatever_the_retries() {
+    let (stripe, fake) = spawn().await;
+    let paid = stripe
+        .start(&payment("pm_card_visa", "order-42-attempt-1"))
+        .await
+        .unwrap();
+
+    let first = stripe
+        .refund(&refund(&paid.reference, "refund-42"))
+        .await
+        .unwrap();
+    assert!(first.starts_with("re_"), "{first}");
+    let again = stripe
+        .refund(&refund(&paid.reference, "refund-42"))
+        .await
+        .unwrap();
+    assert_eq!(again, first, "a retry answers the same refund");
+    let refunds: Vec<Value> = fake.state().refunds.values().cloned().collect();
+    assert_eq!(refunds.len(), 1, "the money went back once");
+    assert_eq!(refunds[0]["amount"], 2599);
+    assert_eq!(refunds[0]["payment_intent"], paid.reference.as_str());
+    assert_eq!(refunds[0]["reason"], "requested_by_customer");
+    assert_eq!(refunds[0]["metadata"]["order_number"], "B-2026-000042");
+
+    let other_key = stripe
+        .refund(&refund(&paid.reference, "refund-42-bis"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&other_key, PaymentError::Rejected(_))
+            && text(&other_key).contains("already been refunded"),
+        "{other_key:?}"
+    );
+}
+
+#[tokio::test]
+async fn refunds_of_unpaid_unknown_or_malformed_payments_are_refused_and_outages_are_unavailable() {
+    let (stripe, fake) = spawn().await;
+    let declined = stripe
+        .start(&payment("pm_card_chargeDeclined", "order-43-attempt-1"))
+        .await
+        .unwrap();
+    for (reference, says) in [
+        (
+            declined.reference.as_str(),
+            "does not have a successful charge",
+        ),
+        ("pi_NoSuchIntent", "No such payment_intent"),
+        ("../v1/customers", "not a PaymentIntent id"),
+    ] {
+        let error = stripe
+            .refund(&refund(reference, reference))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, PaymentError::Rejected(_)) && text(&error).contains(says),
+            "{reference}: {error:?}"
+        );
+    }
+    let paid = stripe
+        .start(&payment("pm_card_visa", "order-44-attempt-1"))
+        .await
+        .unwrap();
+    fake.state().outage = Some(StatusCode::SERVICE_UNAVAILABLE);
+    let error = stripe
+        .refund(&refund(&paid.reference, "refund-44"))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, PaymentError::Unavailable(_)), "{error:?}");
+    fake.state().outage = None;
+    assert!(
+        stripe
+            .refund(&refund(&paid.reference, "refund-44"))
+            .await
+            .is_ok()
+    );
+    assert_eq!(fake.state().refunds.len(), 1);
 }

@@ -149,3 +149,13 @@ pub async fn logged_in(app: &TestApp, username: &str) -> crate::browser::Browser
 pub async fn admin_login(app: &TestApp, username: &str) -> crate::browser::Browser {
     logged_in_at(app, "/admin/login/", username).await
 }
+
+/// The value of the first `name="<name>" value="..."` in a page, unescaped.
+pub fn input(page: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {page}"))
+        + marker.len();
+    html(page[start..].split('"').next().unwrap_or_default())
+}

@@ -1,6 +1,6 @@
 //! Telling customers about their order: an email (text and HTML) and, when they gave a phone
-//! number, an SMS, each time the order is placed, paid, shipped or cancelled. Both go through the
-//! outbox in the caller's transaction: if the change rolls back, nobody is told.
+//! number, an SMS, each time the order is placed, paid, shipped, cancelled or refunded. Both go
+//! through the outbox in the caller's transaction: if the change rolls back, nobody is told.
 
 use bureau_core::sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use bureau_core::{AppState, Result};
@@ -33,7 +33,8 @@ pub async fn order_changed(
         Status::Paid => "paid",
         Status::Shipped => "shipped",
         Status::Cancelled => "cancelled",
-        Status::Delivered | Status::Refunded => return Ok(()),
+        Status::Refunded => "refunded",
+        Status::Delivered => return Ok(()),
     };
     let lines = order_line::Entity::find()
         .filter(order_line::Column::OrderId.eq(order.id))

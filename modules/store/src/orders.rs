@@ -143,7 +143,9 @@ pub async fn transition(
     Ok(Ok(moved))
 }
 
-/// `transition`, then the customer's mail and SMS about it, in the same transaction.
+/// `transition`, then — for a cancelled or refunded order — its payments given back through
+/// the provider, then the customer's mail and SMS about it, all in the caller's transaction. A
+/// refund the provider refuses refuses the whole move, which the caller rolls back.
 pub async fn transition_and_tell(
     db: &impl ConnectionTrait,
     state: &AppState,
@@ -152,11 +154,17 @@ pub async fn transition_and_tell(
     note: &str,
     actor: Option<i64>,
 ) -> Result<std::result::Result<order::Model, Refused>> {
-    let moved = transition(db, order_id, to, note, actor).await?;
-    if let Ok(order) = &moved {
-        crate::notify::order_changed(db, state, order, to, note).await?;
+    let order = match transition(db, order_id, to, note, actor).await? {
+        Ok(order) => order,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    if matches!(to, Status::Cancelled | Status::Refunded)
+        && let Err(refused) = crate::payments::refund::refund_order(db, state, &order).await?
+    {
+        return Ok(Err(refused));
     }
-    Ok(moved)
+    crate::notify::order_changed(db, state, &order, to, note).await?;
+    Ok(Ok(order))
 }
 
 /// Records the carrier and tracking number, then marks the order shipped and tells the

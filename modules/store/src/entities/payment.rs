@@ -18,10 +18,10 @@ pub struct Model {
     pub amount: i64,
     #[sea_orm(column_type = "String(StringLen::N(3))")]
     pub currency: String,
-    /// `processing`, `requires_action`, `succeeded` or `declined`.
+    /// `processing`, `requires_action`, `succeeded`, `declined` or `refunded`.
     #[sea_orm(column_type = "String(StringLen::N(20))")]
     pub status: String,
-    /// Why it was declined, as the provider put it.
+    /// Why it was declined, as the provider put it, or the provider's id for its refund.
     #[sea_orm(column_type = "String(StringLen::N(500))")]
     pub message: String,
     pub created_at: DateTimeWithTimeZone,

@@ -2,6 +2,7 @@
 //! either at once, after the customer's extra step (3-D Secure), or from the provider's webhook.
 //! The built-in `sandbox` provider needs nothing outside Bureau; `stripe` speaks Stripe's REST API.
 
+pub mod refund;
 pub mod sandbox;
 pub mod settle;
 pub mod stripe;
@@ -31,6 +32,13 @@ pub trait PaymentProvider: Send + Sync {
     fn state<'a>(&'a self, reference: &'a str)
     -> BoxFuture<'a, Result<PaymentState, PaymentError>>;
 
+    /// Gives back the whole of a succeeded payment. Calling it again with the same idempotency
+    /// key must not refund twice. Answers the provider's id for the refund.
+    fn refund<'a>(
+        &'a self,
+        request: &'a RefundRequest,
+    ) -> BoxFuture<'a, Result<String, PaymentError>>;
+
     /// Checks a webhook's signature and reads it. A forged, stale or unreadable webhook is an
     /// error; an event about something other than a payment's outcome is `Ok(None)`.
     fn webhook(
@@ -56,6 +64,18 @@ pub struct PaymentRequest {
     pub payment_method: String,
     /// Where the customer comes back to after an extra step on the provider's side.
     pub return_url: String,
+}
+
+/// Giving back a succeeded payment in full.
+#[derive(Debug, Clone)]
+pub struct RefundRequest {
+    /// The payment (`Started::reference`).
+    pub reference: String,
+    /// In minor units: the whole payment.
+    pub amount: i64,
+    pub order_number: String,
+    /// The same key for a retried request, so the provider refunds once.
+    pub idempotency_key: String,
 }
 
 /// A payment the provider has started, and where it stands.

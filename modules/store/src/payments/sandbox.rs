@@ -7,7 +7,8 @@ use bureau_core::sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFi
 use poem::http::HeaderMap;
 
 use super::{
-    BoxFuture, PaymentError, PaymentProvider, PaymentRequest, PaymentState, Started, WebhookEvent,
+    BoxFuture, PaymentError, PaymentProvider, PaymentRequest, PaymentState, RefundRequest, Started,
+    WebhookEvent,
 };
 use crate::entities::payment;
 
@@ -91,6 +92,32 @@ impl PaymentProvider for Sandbox {
                 },
                 _ => PaymentState::Processing,
             })
+        })
+    }
+
+    /// Refunds what the "bank" took: only a succeeded payment has anything to give back. The
+    /// refund's id follows from the payment's, so asking twice names the same refund.
+    fn refund<'a>(
+        &'a self,
+        request: &'a RefundRequest,
+    ) -> BoxFuture<'a, Result<String, PaymentError>> {
+        Box::pin(async move {
+            let found = payment::Entity::find()
+                .filter(payment::Column::Provider.eq("sandbox"))
+                .filter(payment::Column::Reference.eq(&request.reference))
+                .one(&self.db)
+                .await
+                .map_err(|e| PaymentError::Unavailable(e.to_string()))?
+                .ok_or_else(|| {
+                    PaymentError::Rejected(format!("no sandbox payment {}", request.reference))
+                })?;
+            if found.status != "succeeded" || request.amount != found.amount {
+                return Err(PaymentError::Rejected(format!(
+                    "sandbox payment {} is {} for {} cents: it cannot refund {} cents",
+                    found.reference, found.status, found.amount, request.amount
+                )));
+            }
+            Ok(format!("sbx_re_{}", &found.reference[4..]))
         })
     }
 

@@ -22,6 +22,7 @@ pub const PROCESSING: &str = "processing";
 pub const REQUIRES_ACTION: &str = "requires_action";
 pub const SUCCEEDED: &str = "succeeded";
 pub const DECLINED: &str = "declined";
+pub const REFUNDED: &str = "refunded";
 
 /// The provider `[store] payment_provider` names.
 pub fn provider(state: &AppState) -> Result<Box<dyn PaymentProvider>> {

@@ -1,4 +1,4 @@
-//! The two calls the provider makes to Stripe's REST API, and how their answers and failures
+//! The calls the provider makes to Stripe's REST API, and how their answers and failures
 //! become `Started`, `PaymentState` or `PaymentError`.
 
 use std::error::Error as _;
@@ -7,8 +7,8 @@ use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 
 use super::Stripe;
-use super::intent::{ErrorBody, PaymentIntent};
-use crate::payments::{PaymentError, PaymentRequest, PaymentState, Started};
+use super::intent::{ErrorBody, PaymentIntent, Refund};
+use crate::payments::{PaymentError, PaymentRequest, PaymentState, RefundRequest, Started};
 
 /// The API version the shapes in `intent.rs` were written against. Pinned per request, so a
 /// change of the account's default version in the Dashboard cannot change what we read.
@@ -78,13 +78,7 @@ impl Stripe {
     pub(super) async fn intent_state(&self, id: &str) -> Result<PaymentState, PaymentError> {
         // The id goes into the path: anything but Stripe's id alphabet could reach another
         // endpoint with our key.
-        let plausible =
-            id.starts_with("pi_") && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        if !plausible {
-            return Err(PaymentError::Rejected(format!(
-                "`{id}` is not a PaymentIntent id"
-            )));
-        }
+        intent_id(id)?;
         let call = self
             .http
             .get(format!("{}/v1/payment_intents/{id}", self.config.api_base));
@@ -93,6 +87,52 @@ impl Stripe {
             return Err(self.failure(&answer));
         }
         self.intent(&answer)?.state()
+    }
+
+    /// `POST /v1/refunds` of the whole PaymentIntent. A refund Stripe answers `pending` is
+    /// under way and will complete on its own; `failed` or `canceled` is refused.
+    pub(super) async fn create_refund(
+        &self,
+        request: &RefundRequest,
+    ) -> Result<String, PaymentError> {
+        intent_id(&request.reference)?;
+        let amount = request.amount.to_string();
+        let form = serde_urlencoded::to_string([
+            ("payment_intent", request.reference.as_str()),
+            ("amount", &amount),
+            ("reason", "requested_by_customer"),
+            ("metadata[order_number]", &request.order_number),
+        ])
+        .map_err(|e| PaymentError::Rejected(format!("cannot encode the refund: {e}")))?;
+        let call = self
+            .http
+            .post(format!("{}/v1/refunds", self.config.api_base))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("Idempotency-Key", &request.idempotency_key)
+            .body(form);
+        let answer = self.send(call).await?;
+        if !answer.status.is_success() {
+            return Err(self.failure(&answer));
+        }
+        let refund: Refund = serde_json::from_slice(&answer.body).map_err(|e| {
+            PaymentError::Unavailable(format!(
+                "Stripe's answer is not a Refund ({e}){}",
+                request_id(&answer)
+            ))
+        })?;
+        match refund.status.as_str() {
+            "failed" | "canceled" => Err(PaymentError::Rejected(format!(
+                "Stripe's refund {} {}: {}{}",
+                refund.id,
+                refund.status,
+                refund
+                    .failure_reason
+                    .as_deref()
+                    .unwrap_or("no reason given"),
+                request_id(&answer)
+            ))),
+            _ => Ok(refund.id),
+        }
     }
 
     /// Sends `call` with the key and the pinned version, and reads the whole answer.
@@ -183,6 +223,19 @@ impl Stripe {
             .fold(text, |text, secret| {
                 text.replace(secret.as_str(), "[secret]")
             })
+    }
+}
+
+/// Checks that `id` is a PaymentIntent's: only Stripe's id alphabet goes into a request.
+fn intent_id(id: &str) -> Result<(), PaymentError> {
+    let plausible =
+        id.starts_with("pi_") && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if plausible {
+        Ok(())
+    } else {
+        Err(PaymentError::Rejected(format!(
+            "`{id}` is not a PaymentIntent id"
+        )))
     }
 }
 

@@ -22,6 +22,14 @@ pub(super) struct PaymentIntent {
     last_payment_error: Option<LastPaymentError>,
 }
 
+/// A Refund: `succeeded`, `pending` (under way), `requires_action`, `failed` or `canceled`.
+#[derive(Debug, Deserialize)]
+pub(super) struct Refund {
+    pub(super) id: String,
+    pub(super) status: String,
+    pub(super) failure_reason: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 struct NextAction {
     #[serde(rename = "type")]

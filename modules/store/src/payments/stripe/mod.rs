@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use poem::http::HeaderMap;
 
-use super::{BoxFuture, PaymentError, PaymentProvider, PaymentRequest, PaymentState, Started};
+use super::{
+    BoxFuture, PaymentError, PaymentProvider, PaymentRequest, PaymentState, RefundRequest, Started,
+};
 use crate::payments::WebhookEvent;
 
 /// Where Stripe's API lives; tests point `StripeConfig::api_base` at a local stand-in instead.
@@ -132,6 +134,13 @@ impl PaymentProvider for Stripe {
         reference: &'a str,
     ) -> BoxFuture<'a, Result<PaymentState, PaymentError>> {
         Box::pin(self.intent_state(reference))
+    }
+
+    fn refund<'a>(
+        &'a self,
+        request: &'a RefundRequest,
+    ) -> BoxFuture<'a, Result<String, PaymentError>> {
+        Box::pin(self.create_refund(request))
     }
 
     fn webhook(
