@@ -459,3 +459,114 @@ async fn managers_are_refused_bad_country_lists_and_weight_bands() {
         priced(&[("Standard", 890)])
     );
 }
+
+#[tokio::test]
+async fn a_zones_rates_are_edited_on_its_page_in_money_checked_and_only_by_those_allowed() {
+    let (app, _) = spawn().await;
+    let db = app.state().db();
+    person(&app, "meg", &["store_manager"]).await;
+    let meg = admin_login(&app, "meg").await;
+    let zone = |bad_band: bool| {
+        vec![
+            ("name", "Alps"),
+            ("countries", "CH,AT"),
+            ("rates-TOTAL", "2"),
+            ("rates-0-name", "Standard"),
+            ("rates-0-min_weight_grams", "0"),
+            ("rates-0-max_weight_grams", "2000"),
+            ("rates-0-price", "6.50"),
+            ("rates-0-free_above", "80"),
+            ("rates-0-active", "on"),
+            ("rates-1-name", "Heavy"),
+            ("rates-1-min_weight_grams", "2000"),
+            (
+                "rates-1-max_weight_grams",
+                if bad_band { "1500" } else { "" },
+            ),
+            ("rates-1-price", "14.90"),
+            ("rates-1-free_above", ""),
+            ("rates-1-active", "on"),
+        ]
+    };
+
+    let refused = meg
+        .fill("/admin/store/shipping_zone/add/", &zone(true))
+        .await;
+    assert_eq!(refused.status(), 422);
+    let page = html(&refused.text().await.unwrap());
+    assert!(
+        page.contains("Enter more than the minimum weight (2000 g)") && page.contains("14.90"),
+        "the row's error, next to what was typed: {page}"
+    );
+    assert_eq!(shipping_zone::Entity::find().count(db).await.unwrap(), 0);
+    assert_eq!(shipping_rate::Entity::find().count(db).await.unwrap(), 0);
+
+    let added = meg
+        .fill("/admin/store/shipping_zone/add/", &zone(false))
+        .await;
+    assert_eq!(added.status(), 303, "{}", added.text().await.unwrap());
+    let rates = shipping_rate::Entity::find().all(db).await.unwrap();
+    let mut saved: Vec<(&str, i64, Option<i64>)> = rates
+        .iter()
+        .map(|r| (r.name.as_str(), r.price, r.free_above))
+        .collect();
+    saved.sort();
+    assert_eq!(
+        saved,
+        [("Heavy", 1490, None), ("Standard", 650, Some(8000))]
+    );
+    let alps = shipping_zone::Entity::find()
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let change = format!("/admin/store/shipping_zone/{}/change/", alps.id);
+    let (_, page) = meg.page(&change).await;
+    assert!(page.contains("6.50") && page.contains("80.00"), "{page}");
+
+    // Allowed to rename zones, not to touch their rates: a rate smuggled in the form is refused
+    // and the rename with it.
+    let zed = person(&app, "zed", &["staff"]).await;
+    let rbac = app.state().rbac();
+    rbac.grant(db, "zone_editor", "store.shipping_zone", "change")
+        .await
+        .unwrap();
+    rbac.assign(db, zed.id, "zone_editor").await.unwrap();
+    let zed = admin_login(&app, "zed").await;
+    let version = crate::support::input(&zed.page(&change).await.1, "_version");
+    let smuggled = zed
+        .fill(
+            &change,
+            &[
+                ("_version", &version),
+                ("name", "Alpine"),
+                ("countries", "CH,AT"),
+                ("rates-TOTAL", "1"),
+                ("rates-0-name", "Free for all"),
+                ("rates-0-min_weight_grams", "0"),
+                ("rates-0-price", "0"),
+                ("rates-0-active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(smuggled.status(), 403);
+    assert_eq!(shipping_rate::Entity::find().count(db).await.unwrap(), 2);
+    let alps = shipping_zone::Entity::find()
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(alps.name, "Alps", "nothing written");
+    let renamed = zed
+        .fill(
+            &change,
+            &[
+                ("_version", &version),
+                ("name", "Alpine"),
+                ("countries", "CH,AT"),
+                ("rates-TOTAL", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status(), 303, "{}", renamed.text().await.unwrap());
+}

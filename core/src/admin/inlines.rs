@@ -9,10 +9,10 @@ use sea_orm::ConnectionTrait;
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
+use super::access::Access;
 use super::panel::Inline;
 use super::query::{self, Filter, ListQuery, Row};
 use super::{AdminPanel, forms, store};
-use crate::entities::user;
 use crate::{Error, FieldErrors, Result};
 
 #[derive(Debug, Serialize)]
@@ -183,7 +183,13 @@ pub fn parse(
                 continue;
             }
             let mut own = FieldErrors::new();
-            let values = forms::parse(&inline.panel, &inputs, id.is_none(), &mut own);
+            let mut values = forms::parse(&inline.panel, &inputs, id.is_none(), &mut own);
+            if id.is_none() {
+                inline.panel.fill_new(&mut values);
+            }
+            for validator in inline.panel.validators() {
+                validator(&values, &mut own);
+            }
             let prefix = prefix(inline, index);
             for error in own.iter() {
                 errors.add(&format!("{prefix}{}", error.field), error.message.clone());
@@ -200,14 +206,17 @@ pub fn parse(
 }
 
 /// Writes the submitted child rows of parent `parent_id` on the parent's transaction; the audit
-/// entries it made as `(action, model)` pairs. A key that is not a child of this parent is refused.
+/// entries it made as `(action, model)` pairs. A key that is not a child of this parent is refused,
+/// and each write needs the user's permission on the child's model (`Error::Forbidden`, which
+/// drops the transaction: nothing is written).
 pub async fn save(
     db: &impl ConnectionTrait,
-    who: &user::Model,
+    access: &Access<'_>,
     panel: &AdminPanel,
     parent_id: &Json,
     submitted: Vec<Submitted>,
 ) -> Result<std::result::Result<usize, String>> {
+    let who = &access.user;
     let mut written = 0;
     for row in submitted {
         let inline = &panel.inlines()[row.inline];
@@ -227,6 +236,7 @@ pub async fn save(
                     )));
                 };
                 if row.delete {
+                    access.require(&inline.panel, "delete").await?;
                     store::audit(
                         db,
                         who,
@@ -241,6 +251,7 @@ pub async fn save(
                 } else {
                     let diff = store::diff(&current, &row.values);
                     if diff.as_object().is_some_and(|d| !d.is_empty()) {
+                        access.require(&inline.panel, "change").await?;
                         store::update(db, child, &id, &row.values).await?;
                         store::audit(db, who, "change", child, &id, &repr(&row.values, &id), diff)
                             .await?;
@@ -248,6 +259,7 @@ pub async fn save(
                 }
             }
             None => {
+                access.require(&inline.panel, "add").await?;
                 let mut values = row.values;
                 values.insert(inline.fk_column.clone(), parent_id.clone());
                 let id = store::insert(db, child, &values).await?;

@@ -461,14 +461,31 @@ impl AdminPanel {
     /// Edits the rows of `C` whose `fk_column` points at this panel's row on its page, showing
     /// `columns` of each, plus three empty rows for new ones.
     pub fn inline<'a, C: EntityTrait>(
-        mut self,
+        self,
         name: &str,
         label: &str,
         fk_column: &str,
         columns: impl IntoIterator<Item = &'a str>,
     ) -> Self {
-        let shown = owned(columns);
-        let child = AdminPanel::of::<C>();
+        self.inline_panel(
+            name,
+            label,
+            fk_column,
+            AdminPanel::of::<C>().list_display(columns),
+        )
+    }
+
+    /// `inline`, with the child rows read, checked and filled as `child` says (its money
+    /// columns, choices, validators, `on_add`): its `list_display` are the columns shown. Writing
+    /// a child row needs the user's permission on the child's model too.
+    pub fn inline_panel(
+        mut self,
+        name: &str,
+        label: &str,
+        fk_column: &str,
+        child: AdminPanel,
+    ) -> Self {
+        let shown = child.list_display.clone();
         let hidden: Vec<String> = child
             .model
             .column_names()

@@ -98,7 +98,7 @@ impl Module for Movies {
             .config_section::<MoviesConfig>("movies")
             // 3,201 films from vega-datasets (fixtures/README.md says where from and how).
             .fixture("demo", include_str!("../../../fixtures/movies_demo.json"));
-        for object in ["movies.movie", "movies.genre"] {
+        for object in ["movies.movie", "movies.genre", "movies.cast_member"] {
             for action in ["view", "add", "change", "delete"] {
                 app.policy(Policy::allow("content_editor", object, action));
             }

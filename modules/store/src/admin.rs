@@ -78,6 +78,13 @@ fn outcome(moved: std::result::Result<order::Model, orders::Refused>, done: &str
     }
 }
 
+/// Shipping rates as their own panel and the zone page's inline both read and check them.
+fn rate_panel() -> AdminPanel {
+    AdminPanel::of::<shipping_rate::Entity>()
+        .money(["price", "free_above"])
+        .validator(crate::shipping::check_rate)
+}
+
 /// Products with this many units or fewer are "low stock" in the admin's filter.
 const LOW_STOCK: i64 = 5;
 
@@ -199,10 +206,23 @@ pub(crate) fn register(app: &mut AppBuilder) {
             .search_fields(["name", "countries"])
             .ordering(["name"])
             .display("name")
-            .validator(crate::shipping::check_zone),
+            .validator(crate::shipping::check_zone)
+            .inline_panel(
+                "rates",
+                "Rates",
+                "zone_id",
+                rate_panel().list_display([
+                    "name",
+                    "min_weight_grams",
+                    "max_weight_grams",
+                    "price",
+                    "free_above",
+                    "active",
+                ]),
+            ),
     )
     .admin(
-        AdminPanel::of::<shipping_rate::Entity>()
+        rate_panel()
             .label("shipping rates")
             .list_display([
                 "name",
@@ -213,11 +233,9 @@ pub(crate) fn register(app: &mut AppBuilder) {
                 "free_above",
                 "active",
             ])
-            .money(["price", "free_above"])
             .list_filter(["zone_id", "active"])
             .ordering(["zone_id", "min_weight_grams"])
-            .display("name")
-            .validator(crate::shipping::check_rate),
+            .display("name"),
     );
     // Orders change only through their actions, which keep the state machine, the stock, the
     // timeline and the customer's messages together.
@@ -310,7 +328,8 @@ pub(crate) fn register(app: &mut AppBuilder) {
                 mover(
                     Status::Cancelled,
                     "reason",
-                    "The order is cancelled; its stock is back on sale.",
+                    "The order is cancelled; its stock is back on sale and any payment is \
+                     refunded.",
                 ),
             )
             .object_action_when("cancel", |row| {
@@ -323,11 +342,15 @@ pub(crate) fn register(app: &mut AppBuilder) {
                     ActionField::textarea("note", "Note for the customer").max_length(500),
                     ActionField::checkbox(
                         "confirm",
-                        "I have refunded the payment with the payment provider",
+                        "Give the whole payment back to the customer through the payment provider",
                     )
                     .required(),
                 ],
-                mover(Status::Refunded, "note", "The order is marked refunded."),
+                mover(
+                    Status::Refunded,
+                    "note",
+                    "The order is refunded: its payment is on its way back to the customer.",
+                ),
             )
             .object_action_when("refund", |row| {
                 status_of(row).is_some_and(|s| s.may_become(Status::Refunded))
@@ -361,6 +384,7 @@ pub(crate) fn register(app: &mut AppBuilder) {
     for model in [
         "store.category",
         "store.product",
+        "store.product_image",
         "store.review",
         "store.shipping_zone",
         "store.shipping_rate",

@@ -132,7 +132,7 @@ pub async fn add(
         relations::save(&txn, page.state.registry(), relation, &id, &wanted).await?;
         values.insert(relation.name.clone(), json!(wanted));
     }
-    if let Err(message) = inlines::save(&txn, &access.user, panel, &id, children).await? {
+    if let Err(message) = inlines::save(&txn, &access, panel, &id, children).await? {
         txn.rollback().await?;
         errors.add("", message);
         return again(errors).await;
@@ -277,7 +277,7 @@ pub async fn change(
             diff.insert(relation.name.clone(), change);
         }
     }
-    if let Err(message) = inlines::save(&txn, &access.user, panel, &id, children).await? {
+    if let Err(message) = inlines::save(&txn, &access, panel, &id, children).await? {
         txn.rollback().await?;
         errors.add("", message);
         return again(errors, StatusCode::UNPROCESSABLE_ENTITY).await;
