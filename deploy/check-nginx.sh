@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Checks deploy/nginx.conf with the nginx on this machine (Debian: apt-get install nginx-light),
 # then runs it on free loopback ports in front of two stand-in instances and tests what it
-# promises: the HTTP → HTTPS redirect and certbot's challenge folder on HTTP, TLS 1.2/1.3 and
-# HTTP/2, exactly the forwarded headers Bureau reads, the static cache, gzip, the body limit, and
-# retries on the other instance that never resend a POST.
+# promises: the HTTP → HTTPS redirect, certbot's challenge folder and nginx's health check on
+# HTTP, TLS 1.2/1.3 and HTTP/2, exactly the forwarded headers Bureau reads, the static cache,
+# gzip, the body limit, and retries on the other instance that never resend a POST.
 #
 # A copy of the file is tested with its machine paths moved into a temporary folder: the
 # certificate (a throwaway self-signed one), the cache, the challenge folder, the logs, and the
@@ -164,6 +164,10 @@ out=$(curl -s -w ' %{http_code}' -H 'Host: example.test' \
   "http://127.0.0.1:$http_port/.well-known/acme-challenge/abc123")
 [ "$out" = "token-content 200" ] || fail "ACME challenge over HTTP: got '$out'"
 ok "HTTP serves /.well-known/acme-challenge/ from the webroot, without redirecting"
+out=$(curl -s -w ' %{http_code}' "http://127.0.0.1:$http_port/nginx-health")
+[ "$out" = "ok
+ 200" ] || fail "/nginx-health over HTTP from loopback: got '$out'"
+ok "HTTP answers /nginx-health (the container's health check) on loopback"
 
 # TLS versions and HTTP/2.
 https --tlsv1.2 --tls-max 1.2 -o /dev/null "$url/" || fail "TLS 1.2 refused"
