@@ -4,10 +4,12 @@
 # is set, and deletes local dumps older than BACKUP_KEEP_DAYS. Run from anywhere; the systemd
 # timer (deploy/systemd/bureau-backup.timer) runs it daily.
 #
-#   BACKUP_DIR=/var/backups/bureau  BACKUP_KEEP_DAYS=14  BACKUP_REMOTE=offsite:bureau-backups
+#   BACKUP_DIR=/var/backups/bureau  BACKUP_KEEP_DAYS=14
+#   BACKUP_REMOTE=offsite:bureau-backups  BACKUP_REMOTE_KEEP_DAYS=90
 #
 # BACKUP_REMOTE is an rclone destination (remote:path, configured with `rclone config`); empty
-# keeps the dumps on this machine only, which is no backup against losing the machine.
+# keeps the dumps on this machine only, which is no backup against losing the machine. Dumps
+# there older than BACKUP_REMOTE_KEEP_DAYS are deleted after each successful copy.
 # The dump is consistent without stopping anything: --single-transaction reads every InnoDB
 # table as of one moment while Bureau keeps writing.
 set -euo pipefail
@@ -16,6 +18,7 @@ cd "$(dirname "$0")/.."
 dir=${BACKUP_DIR:-/var/backups/bureau}
 keep_days=${BACKUP_KEEP_DAYS:-14}
 remote=${BACKUP_REMOTE:-}
+remote_keep_days=${BACKUP_REMOTE_KEEP_DAYS:-90}
 
 umask 077
 mkdir -p "$dir"
@@ -39,6 +42,7 @@ mv "$file.partial" "$file"
 if [ -n "$remote" ]; then
   rclone copy --no-traverse "$file" "$remote"
   rclone copy --no-traverse "$file.sha256" "$remote"
+  rclone delete --min-age "${remote_keep_days}d" --include 'bureau-*.sql.gz*' "$remote"
 fi
 
 find "$dir" -maxdepth 1 -name 'bureau-*.sql.gz*' -mtime +"$keep_days" -delete
