@@ -25,9 +25,10 @@ mkdir -p "$dir"
 file="$dir/bureau-$(date -u +%Y%m%dT%H%M%SZ).sql.gz"
 trap 'rm -f "$file.partial"' EXIT
 
-# Inside the container, whose environment has the root password; MYSQL_PWD keeps it off the
-# command line (and out of mysqldump's warning).
-docker compose exec -T db sh -c 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" exec mysqldump --user=root \
+# Inside the container, whose environment has the root password; an option file read from a
+# pipe keeps it off the command line, as the mysql image's own entrypoint does.
+docker compose exec -T db bash -c 'exec mysqldump \
+    --defaults-extra-file=<(printf "[client]\nuser=root\npassword=%s\n" "$MYSQL_ROOT_PASSWORD") \
     --single-transaction --quick --routines --triggers --events --hex-blob \
     --set-gtid-purged=OFF --no-tablespaces "$MYSQL_DATABASE"' \
   | gzip -6 > "$file.partial"

@@ -22,7 +22,9 @@ drill=bureau_drill
 
 fail() { echo "drill: FAIL: $*" >&2; exit 1; }
 db_sql() {
-  docker compose exec -T db sh -c 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" exec mysql --user=root -N -B "$@"' sh "$@"
+  docker compose exec -T db bash -c 'exec mysql \
+    --defaults-extra-file=<(printf "[client]\nuser=root\npassword=%s\n" "$MYSQL_ROOT_PASSWORD") -N -B "$@"' \
+    bash "$@"
 }
 live=$(docker compose exec -T db printenv MYSQL_DATABASE | tr -d '\r')
 # shellcheck disable=SC2329 # run by the EXIT trap

@@ -22,9 +22,12 @@ if [ -f "$file.sha256" ]; then
 fi
 gzip -t "$file"
 
-# SQL as root inside the db container (its environment has the password and the names).
+# SQL as root inside the db container (its environment has the password and the names); the
+# option file, read from a pipe, must come first and keeps the password off the command line.
 db_sql() {
-  docker compose exec -T db sh -c 'MYSQL_PWD="$MYSQL_ROOT_PASSWORD" exec mysql --user=root "$@"' sh "$@"
+  docker compose exec -T db bash -c 'exec mysql \
+    --defaults-extra-file=<(printf "[client]\nuser=root\npassword=%s\n" "$MYSQL_ROOT_PASSWORD") "$@"' \
+    bash "$@"
 }
 live=$(docker compose exec -T db printenv MYSQL_DATABASE | tr -d '\r')
 user=$(docker compose exec -T db printenv MYSQL_USER | tr -d '\r')
