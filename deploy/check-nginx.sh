@@ -13,12 +13,23 @@
 #
 #   deploy/check-nginx.sh            # syntax, then the behaviour tests
 #   deploy/check-nginx.sh --syntax   # nginx -t only
+#   deploy/check-nginx.sh --render DIR HTTP_PORT HTTPS_PORT PORT_A PORT_B
+#       # the checked copy in DIR for real instances on PORT_A and PORT_B, left there; run it
+#       # with: nginx -p DIR/ -c DIR/nginx.conf -e DIR/error.log -g "pid DIR/nginx.pid;"
+#       # (deploy/check-topology.py does)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 conf="$here/nginx.conf"
 syntax_only=false
-[ "${1:-}" = "--syntax" ] && syntax_only=true
+render_to=""
+case "${1:-}" in
+  --syntax) syntax_only=true ;;
+  --render)
+    [ $# = 6 ] || { echo "usage: $0 --render DIR HTTP_PORT HTTPS_PORT PORT_A PORT_B" >&2; exit 2; }
+    render_to=$2
+    syntax_only=true ;;
+esac
 
 fail() { printf 'check-nginx: FAIL: %s\n' "$*" >&2; exit 1; }
 ok() { printf 'check-nginx: ok: %s\n' "$*"; passed=$((passed + 1)); }
@@ -28,9 +39,15 @@ for tool in nginx openssl curl python3; do
   command -v "$tool" >/dev/null || fail "$tool is missing"
 done
 
-tmp=$(mktemp -d)
+if [ -n "$render_to" ]; then
+  mkdir -p "$render_to"
+  tmp=$(cd "$render_to" && pwd)
+else
+  tmp=$(mktemp -d)
+fi
 pids=()
 cleanup() {
+  if [ -n "$render_to" ]; then return; fi
   if [ -f "$tmp/nginx.pid" ]; then kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || true; fi
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -47,11 +64,15 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 cp "$tmp/certs/fullchain.pem" "$tmp/certs/chain.pem"
 
 # Four free loopback ports: HTTP, HTTPS, instance A, instance B.
-read -r http_port https_port port_a port_b < <(python3 -c '
+if [ -n "$render_to" ]; then
+  http_port=$3 https_port=$4 port_a=$5 port_b=$6
+else
+  read -r http_port https_port port_a port_b < <(python3 -c '
 import socket
 socks = [socket.socket() for _ in range(4)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))')
+fi
 
 version=$(nginx -v 2>&1 | sed -n 's|.*nginx/\([0-9.]*\).*|\1|p')
 # `http2 on;` is nginx 1.25.1's; older ones say it on the listen line.
