@@ -75,7 +75,7 @@ impl Mailbox {
 }
 
 /// The first link in a mail, as a path on the app.
-fn link_path(app: &TestApp, mail: &str) -> String {
+pub(crate) fn link_path(app: &TestApp, mail: &str) -> String {
     let start = mail.find("http://").expect("a link in the mail");
     let end = mail[start..]
         .find(char::is_whitespace)

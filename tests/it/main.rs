@@ -13,6 +13,7 @@ mod config;
 mod conflicts;
 mod contract;
 mod cors;
+mod features;
 mod forum;
 mod http;
 mod import_tmdb;

@@ -156,7 +156,7 @@ async fn content_editors_keep_films_and_staff_only_look() {
 }
 
 /// A film straight into the table, with its genres.
-async fn film(
+pub(crate) async fn film(
     app: &TestApp,
     title: &str,
     date: Option<&str>,
@@ -193,7 +193,7 @@ async fn film(
     film
 }
 
-async fn genres(app: &TestApp) {
+pub(crate) async fn genres(app: &TestApp) {
     for (id, name) in [(18, "Drama"), (35, "Comedy"), (878, "Science Fiction")] {
         genre::Entity::insert(genre::ActiveModel {
             id: bureau_core::sea_orm::Set(id),
@@ -215,7 +215,7 @@ async fn page(app: &TestApp, path: &str) -> (u16, String) {
 }
 
 /// The film titles a list page shows, in order.
-fn titles(page: &str) -> Vec<String> {
+pub(crate) fn titles(page: &str) -> Vec<String> {
     page.split("<span class=\"movie-title\">")
         .skip(1)
         .filter_map(|rest| rest.split("</span>").next())

@@ -30,7 +30,7 @@ async fn product_now(db: &bureau_core::sea_orm::DatabaseConnection, id: i64) -> 
         .unwrap()
 }
 
-const ADDRESS: [(&str, &str); 8] = [
+pub(crate) const ADDRESS: [(&str, &str); 8] = [
     ("email", "ann@example.com"),
     ("phone", "+33612345678"),
     ("ship_name", "Ann Example"),
@@ -43,7 +43,11 @@ const ADDRESS: [(&str, &str); 8] = [
 
 /// Puts `quantity` of `product` in the browser's cart and fills in the addresses; returns the
 /// shipping page's idempotency key and first method.
-async fn ready_to_order(browser: &Browser, product: i64, quantity: &str) -> (String, String) {
+pub(crate) async fn ready_to_order(
+    browser: &Browser,
+    product: i64,
+    quantity: &str,
+) -> (String, String) {
     let id = product.to_string();
     let added = browser
         .submit(
