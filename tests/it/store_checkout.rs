@@ -627,6 +627,11 @@ async fn managers_ship_deliver_and_refund_orders_from_the_admin_and_staff_cannot
     assert_eq!(stan.page(&ship).await.0, 403);
 
     let meg = crate::support::admin_login(&app, "meg").await;
+    let (_, list) = meg.page("/admin/store/order/").await;
+    assert!(
+        crate::support::html(&list).contains(&format!("href=\"{change}\"")),
+        "a read-only panel's rows link to their pages: {list}"
+    );
     let (_, view) = meg.page(&change).await;
     assert!(
         view.contains("Mark shipped") && view.contains("Refund") && view.contains("Cancel order"),

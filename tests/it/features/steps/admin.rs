@@ -59,9 +59,8 @@ async fn try_to_hide(world: &mut Journey, who: Who, title: String) {
     world.submit(&who, POSTS, &action, &form).await;
 }
 
-/// The admin page of `customer`'s latest order. Orders are a read-only panel, whose list shows
-/// no links to its rows, so the page is opened by the order's id, as a link from the order's
-/// notification or a bookmark would.
+/// The admin page of `customer`'s latest order, by the order's id, as a bookmark would open it
+/// (the order list links to it too; tests/it/store_checkout.rs follows that link).
 async fn order_page(world: &Journey, customer: &Who) -> String {
     let number = latest_order(world, customer);
     let found = order::Entity::find()
