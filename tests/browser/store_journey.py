@@ -1,10 +1,12 @@
 """A customer's purchase in real headless Chromium: browse, cart, checkout, pay, order history.
 
-Usage: store_journey.py BASE_URL USERNAME PASSWORD SCREENSHOT_DIR
+Usage: store_journey.py BASE_URL USERNAME PASSWORD SCREENSHOT_DIR MANAGER MANAGER_PASSWORD
 Runs against the app with the demo store (and its shipping rates) loaded, as USERNAME, an existing
 verified account. Browses as a guest, fills the cart, logs in at checkout (the cart comes along),
 gives an address, chooses shipping, places the order, goes through the sandbox's 3-D Secure step
-and finds the paid order in the history, at desktop size and on a phone. Saves a screenshot of
+and finds the paid order in the history, at desktop size and on a phone. Then MANAGER, a store
+manager, finds the order in the admin, marks it shipped with a tracking number and refunds it, and
+the customer's tracking page tells both. Saves a screenshot of
 each step into SCREENSHOT_DIR and fails on the first step that does not do what a customer
 expects, on any browser error, and on pages wider than the phone's screen.
 """
@@ -18,7 +20,8 @@ from playwright.sync_api import expect, sync_playwright
 CHROMIUM = "/usr/bin/chromium"
 
 
-def main(base: str, username: str, password: str, shots: str) -> None:
+def main(base: str, username: str, password: str, shots: str, manager: str,
+         manager_password: str) -> None:
     out = pathlib.Path(shots)
     out.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
@@ -112,11 +115,52 @@ def main(base: str, username: str, password: str, shots: str) -> None:
             expect(page.locator("main table")).to_contain_text(number)
             expect(page.locator("main table")).to_contain_text("Paid")
             shot("09-history")
+            if device == "desktop":
+                ship_and_refund(browser, base, number, manager, manager_password, out)
+                page.goto(f"{base}/store/orders/{number}/")
+                expect(page.locator(".timeline")).to_contain_text("Shipped")
+                expect(page.locator(".timeline")).to_contain_text("Refunded")
+                expect(page.locator("main")).to_contain_text("6A12345678901")
+                shot("13-customer-sees-refund")
             page.context.close()
         browser.close()
     if problems:
         fail(problems)
     print("ok")
+
+
+def ship_and_refund(browser, base, number, manager, password, out: pathlib.Path) -> None:
+    """The store manager's side, in a browser of their own: the order list, the order's page,
+    Mark shipped with carrier and tracking number, then Refund, confirmed."""
+    admin = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    admin.goto(f"{base}/admin/login/")
+    admin.fill("#id_login", manager)
+    admin.fill("#id_password", password)
+    admin.click("main button[type=submit]")
+    admin.goto(f"{base}/admin/store/order/?q={number}")
+    admin.click(f"main table a:text('{number}')")
+    admin.wait_for_url(re.compile(r"/admin/store/order/\d+/change/$"))
+    expect(admin.locator("h1")).to_contain_text("View order")
+    admin.click("a.button:text('Mark shipped')")
+    admin.fill("#id_carrier", "La Poste")
+    admin.fill("#id_tracking_number", "6A12345678901")
+    admin.screenshot(path=str(out / "desktop-10-admin-ship.png"), full_page=True)
+    admin.click("main button[type=submit]")
+    expect(admin.locator(".messages")).to_contain_text("marked shipped")
+    admin.screenshot(path=str(out / "desktop-11-admin-shipped.png"), full_page=True)
+    admin.click("a.button:text('Refund')")
+    admin.check("#id_confirm")
+    admin.click("main button[type=submit]")
+    expect(admin.locator(".messages")).to_contain_text("refunded")
+    # The payment, inline on the order's page, went back through the sandbox provider.
+    # (The declined attempt stays declined.)
+    payments = admin.locator("fieldset.inline-group", has_text="Payments")
+    expect(payments.locator("td[data-field$='-status']", has_text="refunded")).to_have_count(1)
+    expect(payments.locator("td[data-field$='-message']", has_text="Refunded as sbx_re_")).to_have_count(1)
+    # Amounts read as money, not cents.
+    expect(payments.locator("td[data-field$='-amount']").first).to_have_text(re.compile(r"^\s*\d+\.\d\d\s*$"))
+    admin.screenshot(path=str(out / "desktop-12-admin-refunded.png"), full_page=True)
+    admin.context.close()
 
 
 def fail(problems: list[str]) -> None:
@@ -125,4 +169,4 @@ def fail(problems: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:7])

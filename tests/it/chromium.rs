@@ -120,7 +120,7 @@ async fn a_new_user_signs_up_finds_a_film_posts_and_votes_in_chromium() {
 }
 
 #[tokio::test]
-async fn a_customer_browses_buys_pays_and_finds_the_order_in_chromium() {
+async fn a_customer_buys_and_pays_and_staff_ship_and_refund_in_chromium() {
     let (app, _) =
         crate::support::spawn_with(|s| s.var("BUREAU_APP__LOAD_DEMO_FIXTURES", "true")).await;
     let new = NewUser {
@@ -133,12 +133,19 @@ async fn a_customer_browses_buys_pays_and_finds_the_order_in_chromium() {
     users::create(app.state().db(), app.state(), &new)
         .await
         .unwrap();
+    crate::support::person(&app, "meg", &["store_manager"]).await;
     let shots = concat!(env!("CARGO_TARGET_TMPDIR"), "/screenshots/store").to_owned();
 
     run(
         "store_journey.py",
         &app,
-        vec![new.username.clone(), new.password.clone(), shots],
+        vec![
+            new.username.clone(),
+            new.password.clone(),
+            shots,
+            "meg".to_owned(),
+            crate::support::PASSWORD.to_owned(),
+        ],
     )
     .await;
 
@@ -147,9 +154,15 @@ async fn a_customer_browses_buys_pays_and_finds_the_order_in_chromium() {
         .all(app.state().db())
         .await
         .unwrap();
+    assert_eq!(paid.len(), 1, "the phone's order, paid");
+    let refunded = bureau_store::order::Entity::find()
+        .filter(bureau_store::order::Column::Status.eq("refunded"))
+        .all(app.state().db())
+        .await
+        .unwrap();
     assert_eq!(
-        paid.len(),
-        2,
-        "one order paid on the desktop, one on the phone"
+        refunded.len(),
+        1,
+        "the desktop's order, shipped then refunded in the admin"
     );
 }

@@ -257,11 +257,13 @@ pub(crate) fn register(app: &mut AppBuilder) {
             .choices("status", Status::ALL.map(Status::as_str))
             .ordering(["-created_at"])
             .display("number")
-            .inline::<order_line::Entity>(
+            .inline_panel(
                 "lines",
                 "Lines",
                 "order_id",
-                ["name", "sku", "unit_price", "quantity", "line_total"],
+                AdminPanel::of::<order_line::Entity>()
+                    .list_display(["name", "sku", "unit_price", "quantity", "line_total"])
+                    .money(["unit_price", "line_total"]),
             )
             .inline::<address::Entity>(
                 "addresses",
@@ -277,11 +279,13 @@ pub(crate) fn register(app: &mut AppBuilder) {
                 "order_id",
                 ["created_at", "status", "note", "actor_id"],
             )
-            .inline::<payment::Entity>(
+            .inline_panel(
                 "payments",
                 "Payments",
                 "order_id",
-                ["provider", "reference", "amount", "status", "message"],
+                AdminPanel::of::<payment::Entity>()
+                    .list_display(["provider", "reference", "amount", "status", "message"])
+                    .money(["amount"]),
             )
             .object_action(
                 "ship",
