@@ -45,7 +45,7 @@ impl Module for Store {
         app.migrations(migrations::all)
             .config_section::<StoreConfig>("store")
             .static_files::<Static>()
-            .api("/api/store", api::StoreApi)
+            .api("/api/store", api::service())
             .route("/store/cart/", get(cart_pages::show))
             .route("/store/cart/add/", post(cart_pages::add))
             .route("/store/cart/update/", post(cart_pages::update))
