@@ -7,6 +7,7 @@ use bureau_core::poem;
 use bureau_core::poem::web::Data;
 use bureau_core::poem_openapi::param::Path;
 use bureau_core::poem_openapi::payload::Json;
+use bureau_core::poem_openapi::types::Example;
 use bureau_core::poem_openapi::{self, ApiResponse, Object, OpenApi};
 use bureau_core::{AppState, Error, Result};
 
@@ -30,6 +31,7 @@ struct CartLineView {
 
 /// The caller's cart, priced from the products as they are now.
 #[derive(Object)]
+#[oai(example)]
 pub(super) struct CartView {
     lines: Vec<CartLineView>,
     /// The lines' totals, tax and shipping excluded, in cents.
@@ -71,6 +73,7 @@ impl CartView {
 
 /// A product to add to the cart. Unknown fields (a price...) are refused.
 #[derive(Object)]
+#[oai(example)]
 struct CartItemWrite {
     /// An active product's id.
     product_id: i64,
@@ -81,6 +84,7 @@ struct CartItemWrite {
 
 /// A cart line's new quantity.
 #[derive(Object)]
+#[oai(example)]
 struct CartQuantityWrite {
     /// 0 to 99, at most the stock; 0 removes the line.
     #[oai(validator(minimum(value = "0"), maximum(value = "99")))]
@@ -221,4 +225,46 @@ pub(super) async fn non_empty_cart(state: &AppState, user: i64) -> Result<cart::
         return Err(Error::Conflict("Your cart is empty.".to_owned()));
     }
     Ok(cart)
+}
+
+// ---- Examples the API document shows -----------------------------------------------------------
+
+impl Example for CartView {
+    fn example() -> Self {
+        Self {
+            lines: vec![CartLineView {
+                product_id: 1,
+                slug: "stoneware-mug-slate".to_owned(),
+                name: "Stoneware mug — Slate".to_owned(),
+                sku: "KIT-00001".to_owned(),
+                image: Some("/static/store/kitchen.svg".to_owned()).into(),
+                unit_price_cents: 1350,
+                quantity: 2,
+                line_total_cents: 2700,
+                stock: 2,
+            }],
+            subtotal_cents: 2700,
+            currency: "EUR".to_owned(),
+            items: 2,
+            weight_grams: 760,
+            notices: vec![
+                "Only 2 of Stoneware mug — Slate are left: your cart now holds 2.".to_owned(),
+            ],
+        }
+    }
+}
+
+impl Example for CartItemWrite {
+    fn example() -> Self {
+        Self {
+            product_id: 1,
+            quantity: 2,
+        }
+    }
+}
+
+impl Example for CartQuantityWrite {
+    fn example() -> Self {
+        Self { quantity: 3 }
+    }
 }

@@ -6,6 +6,7 @@ use bureau_core::api::{Input, Problems};
 use bureau_core::auth::ApiAuth;
 use bureau_core::poem::web::Data;
 use bureau_core::poem_openapi::payload::Json;
+use bureau_core::poem_openapi::types::Example;
 use bureau_core::poem_openapi::{self, ApiResponse, Object, OpenApi};
 use bureau_core::sea_orm::DatabaseExecutor;
 use bureau_core::{AppState, Error, FieldErrors, Result};
@@ -21,6 +22,7 @@ use crate::shipping::{Parcel, ShippingRateProvider, TableRates};
 
 /// Where the cart would be shipped.
 #[derive(Object)]
+#[oai(example)]
 struct QuoteRequest {
     /// ISO 3166-1 alpha-2 (`FR`).
     #[oai(validator(
@@ -48,13 +50,14 @@ struct QuoteView {
 
 /// The shipping methods for the cart, cheapest first; empty when the store does not ship there.
 #[derive(Object)]
+#[oai(example)]
 struct QuoteList {
     quotes: Vec<QuoteView>,
 }
 
 /// A postal address. Unknown fields are refused.
 #[derive(Object)]
-#[oai(deny_unknown_fields)]
+#[oai(deny_unknown_fields, example)]
 struct AddressWrite {
     #[oai(validator(
         min_length = 1,
@@ -94,6 +97,7 @@ struct AddressWrite {
 
 /// Placing the cart as an order. Prices and totals are the server's; unknown fields are refused.
 #[derive(Object)]
+#[oai(example)]
 struct CheckoutRequest {
     #[oai(validator(
         max_length = 254,
@@ -368,4 +372,69 @@ fn read_checkout(mut input: Input<CheckoutRequest>) -> Result<(Details, String, 
         method,
         key,
     ))
+}
+
+// ---- Examples the API document shows -----------------------------------------------------------
+
+impl Example for QuoteRequest {
+    fn example() -> Self {
+        Self {
+            country: "FR".to_owned(),
+        }
+    }
+}
+
+impl Example for QuoteList {
+    fn example() -> Self {
+        // Two mugs (27.00) to France: tax is 20 % of the goods and their shipping.
+        let quote = |id: &str, name: &str, price_cents: i64, tax_cents: i64| QuoteView {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            price_cents,
+            free: false,
+            subtotal_cents: 2700,
+            tax_cents,
+            total_cents: 2700 + price_cents + tax_cents,
+            currency: "EUR".to_owned(),
+        };
+        Self {
+            quotes: vec![
+                quote("table:1", "Standard", 490, 638),
+                quote("table:2", "Express", 1290, 798),
+            ],
+        }
+    }
+}
+
+impl Example for AddressWrite {
+    fn example() -> Self {
+        Self {
+            name: "Ann Martin".to_owned(),
+            line1: "12 rue des Lilas".to_owned(),
+            line2: "Bâtiment B".to_owned(),
+            postcode: "75011".to_owned(),
+            city: "Paris".to_owned(),
+            country: "FR".to_owned(),
+        }
+    }
+}
+
+impl Example for CheckoutRequest {
+    fn example() -> Self {
+        Self {
+            email: "ann@example.com".to_owned(),
+            phone: "+33612345678".to_owned(),
+            shipping_address: AddressWrite::example(),
+            billing_address: Some(AddressWrite {
+                name: "Ann Martin".to_owned(),
+                line1: "4 place du Marché".to_owned(),
+                line2: String::new(),
+                postcode: "69002".to_owned(),
+                city: "Lyon".to_owned(),
+                country: "FR".to_owned(),
+            }),
+            shipping_method: "table:1".to_owned(),
+            idempotency_key: "checkout-5f2d9c41".to_owned(),
+        }
+    }
 }

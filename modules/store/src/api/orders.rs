@@ -8,6 +8,7 @@ use bureau_core::poem::web::Data;
 use bureau_core::poem::{self, Request};
 use bureau_core::poem_openapi::param::{Path, Query};
 use bureau_core::poem_openapi::payload::Json;
+use bureau_core::poem_openapi::types::Example;
 use bureau_core::poem_openapi::{self, Enum, Object, OpenApi};
 use bureau_core::sea_orm::{
     ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -53,6 +54,7 @@ fn label(stored: &str) -> String {
 
 /// An order in the history.
 #[derive(Object)]
+#[oai(example)]
 struct OrderSummary {
     /// The public reference, as in `/api/store/orders/{number}/`.
     number: String,
@@ -123,6 +125,7 @@ struct TimelineEvent {
 
 /// One of the caller's orders in full.
 #[derive(Object)]
+#[oai(example)]
 pub(super) struct OrderView {
     number: String,
     status: OrderStatus,
@@ -306,5 +309,83 @@ impl OrdersApi {
             .map_err(Error::from)?
             .ok_or(Error::NotFound)?;
         Ok(Json(order_view(&state, order).await?))
+    }
+}
+
+// ---- Examples the API document shows -----------------------------------------------------------
+
+/// A time of the examples' order, 23 November 2026 UTC.
+fn at(time: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(&format!("2026-11-23T{time}Z")).unwrap_or_default()
+}
+
+impl Example for OrderSummary {
+    fn example() -> Self {
+        Self {
+            number: "20261123-7KQ2XMPA".to_owned(),
+            status: OrderStatus::Shipped,
+            status_label: Status::Shipped.label().to_owned(),
+            items: 3,
+            total_cents: 5448,
+            currency: "EUR".to_owned(),
+            created_at: at("10:12:00"),
+        }
+    }
+}
+
+impl Example for OrderView {
+    fn example() -> Self {
+        let address = || AddressView {
+            name: "Ann Martin".to_owned(),
+            line1: "12 rue des Lilas".to_owned(),
+            line2: String::new(),
+            postcode: "75011".to_owned(),
+            city: "Paris".to_owned(),
+            country: "FR".to_owned(),
+            country_name: "France".to_owned(),
+        };
+        let event = |status: Status, note: &str, time: &str| TimelineEvent {
+            status: OrderStatus::of(status.as_str()),
+            status_label: status.label().to_owned(),
+            note: note.to_owned(),
+            at: at(time),
+        };
+        // 3 × 13.50 + 4.90 shipping, 20 % tax on both: 9.08; 54.48 in all.
+        Self {
+            number: "20261123-7KQ2XMPA".to_owned(),
+            status: OrderStatus::Shipped,
+            status_label: Status::Shipped.label().to_owned(),
+            email: "ann@example.com".to_owned(),
+            phone: "+33612345678".to_owned(),
+            lines: vec![OrderLineView {
+                product_id: Some(1).into(),
+                name: "Stoneware mug — Slate".to_owned(),
+                sku: "KIT-00001".to_owned(),
+                unit_price_cents: 1350,
+                quantity: 3,
+                line_total_cents: 4050,
+            }],
+            shipping_address: Some(address()).into(),
+            billing_address: Some(address()).into(),
+            shipping_method: "Standard".to_owned(),
+            subtotal_cents: 4050,
+            shipping_cents: 490,
+            tax_cents: 908,
+            total_cents: 5448,
+            currency: "EUR".to_owned(),
+            carrier: Some("Colissimo".to_owned()).into(),
+            tracking_number: Some("6A12345678901".to_owned()).into(),
+            timeline: vec![
+                event(Status::PendingPayment, "Order placed.", "10:12:00"),
+                event(Status::Paid, "Paid by card.", "10:14:00"),
+                event(
+                    Status::Shipped,
+                    "Colissimo, tracking number 6A12345678901",
+                    "16:40:00",
+                ),
+            ],
+            created_at: at("10:12:00"),
+            updated_at: at("16:40:00"),
+        }
     }
 }

@@ -6,6 +6,7 @@ use bureau_core::poem::web::Data;
 use bureau_core::poem::{self, Request};
 use bureau_core::poem_openapi::param::{Path, Query};
 use bureau_core::poem_openapi::payload::Json;
+use bureau_core::poem_openapi::types::Example;
 use bureau_core::poem_openapi::{self, Enum, Object, OpenApi};
 use bureau_core::sea_orm::{PaginatorTrait, QuerySelect};
 use bureau_core::{AppState, Error};
@@ -49,6 +50,7 @@ impl ProductOrdering {
 
 /// A product on sale.
 #[derive(Object)]
+#[oai(example)]
 struct ProductView {
     id: i64,
     slug: String,
@@ -215,5 +217,28 @@ impl ProductsApi {
             .remove(&product.id)
             .map(|p| p.url);
         Ok(Json(ProductView::of(product, image, currency)))
+    }
+}
+
+// ---- Examples the API document shows -----------------------------------------------------------
+
+impl Example for ProductView {
+    fn example() -> Self {
+        Self {
+            id: 1,
+            slug: "stoneware-mug-slate".to_owned(),
+            name: "Stoneware mug — Slate".to_owned(),
+            sku: "KIT-00001".to_owned(),
+            description: "Stoneware mug in slate. Made to last, easy to care for.".to_owned(),
+            category_id: 2,
+            price_cents: 1350,
+            currency: "EUR".to_owned(),
+            price_display: format_price(1350, "EUR"),
+            stock: 100,
+            weight_grams: 380,
+            rating: Some(4.5).into(),
+            rating_count: 2,
+            image: Some("/static/store/kitchen.svg".to_owned()).into(),
+        }
     }
 }
