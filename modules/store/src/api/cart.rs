@@ -218,15 +218,6 @@ async fn in_cart(state: &AppState, user: i64, id: i64) -> Result<()> {
     }
 }
 
-/// The caller's cart, or a conflict when there is nothing in it to ship.
-pub(super) async fn non_empty_cart(state: &AppState, user: i64) -> Result<cart::Cart> {
-    let cart = cart::load(state.db(), Holder::Customer(user)).await?;
-    if cart.is_empty() {
-        return Err(Error::Conflict("Your cart is empty.".to_owned()));
-    }
-    Ok(cart)
-}
-
 // ---- Examples the API document shows -----------------------------------------------------------
 
 impl Example for CartView {

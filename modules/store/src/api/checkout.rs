@@ -11,10 +11,9 @@ use bureau_core::poem_openapi::{self, ApiResponse, Object, OpenApi};
 use bureau_core::sea_orm::DatabaseExecutor;
 use bureau_core::{AppState, Error, FieldErrors, Result};
 
-use super::cart::non_empty_cart;
 use super::orders::{OrderView, order_view};
 use super::{StoreTag, config, invalid};
-use crate::cart;
+use crate::cart::{self, Holder};
 use crate::checkout::{self, Details, Shipping};
 use crate::checkout_pages::text;
 use crate::countries::country_name;
@@ -137,7 +136,10 @@ pub(super) struct CheckoutApi;
 
 #[OpenApi]
 impl CheckoutApi {
-    /// The shipping methods for your cart to `country`, each with the totals it makes.
+    /// The shipping methods for your cart to `country`, each with the totals it makes. An empty
+    /// cart, or one that changed as it was read (a product sold out or off sale, a quantity
+    /// lowered to the stock), is a conflict (409) saying what changed; ask again to quote what
+    /// the cart now holds.
     #[oai(
         path = "/checkout/quotes/",
         method = "post",
@@ -162,7 +164,7 @@ impl CheckoutApi {
         input.finish()?;
         let country = country.unwrap_or_default();
         let store = config(&state)?;
-        let cart = non_empty_cart(&state, auth.user().id).await?;
+        let cart = cart_to_check_out(&state, auth.user().id).await?;
         let parcel = parcel(country, &cart);
         let quotes = TableRates
             .quotes(DatabaseExecutor::from(state.db()), &parcel)
@@ -188,8 +190,10 @@ impl CheckoutApi {
     }
 
     /// Place your cart as an order, priced by the server. The same `idempotency_key` again
-    /// answers the first order (200). A product sold out meanwhile, or an empty cart, is a
-    /// conflict (409), with nothing written.
+    /// answers the first order (200). An empty cart, or one that changed since it was last read
+    /// (a product sold out or off sale, a quantity lowered to the stock), is a conflict (409)
+    /// saying what changed, and no order is placed: the cart then holds what is left, and the
+    /// same request again orders that.
     #[oai(
         path = "/checkout/",
         method = "post",
@@ -209,7 +213,7 @@ impl CheckoutApi {
             let at = location(&order.number);
             return Ok(Placed::Repeated(Json(order_view(&state, order).await?), at));
         }
-        let cart = non_empty_cart(&state, user).await?;
+        let cart = cart_to_check_out(&state, user).await?;
         let parcel = parcel(details.shipping.country.clone(), &cart);
         let quote = TableRates
             .quote(DatabaseExecutor::from(state.db()), &parcel, &method)
@@ -237,6 +241,25 @@ impl CheckoutApi {
             Err(refused) => Err(Error::Conflict(refused.0).into()),
         }
     }
+}
+
+/// The caller's cart as checkout may use it, or a conflict: when there is nothing in it to ship,
+/// or when reading it just changed it (a product sold out or taken off sale, a quantity lowered
+/// to the stock). `cart::load` corrects the stored cart as it reads it, so this is the one time
+/// its notices can be told: going on would quote or place a cart the client never saw. The
+/// checkout pages show the same notices as flash messages; a client of the API gets them here.
+async fn cart_to_check_out(state: &AppState, user: i64) -> Result<cart::Cart> {
+    let cart = cart::load(state.db(), Holder::Customer(user)).await?;
+    if !cart.notices.is_empty() {
+        return Err(Error::Conflict(format!(
+            "Your cart changed: {} Read it again before checking out.",
+            cart.notices.join(" ")
+        )));
+    }
+    if cart.is_empty() {
+        return Err(Error::Conflict("Your cart is empty.".to_owned()));
+    }
+    Ok(cart)
 }
 
 fn parcel(country: String, cart: &cart::Cart) -> Parcel {
