@@ -130,7 +130,7 @@ async fn a_customer_browses_buys_pays_and_finds_the_order_in_chromium() {
         email_verified: true,
         ..Default::default()
     };
-    users::create(app.state().db(), app.state(), &new)
+    let shopper = users::create(app.state().db(), app.state(), &new)
         .await
         .unwrap();
     let shots = concat!(env!("CARGO_TARGET_TMPDIR"), "/screenshots/store").to_owned();
@@ -142,7 +142,9 @@ async fn a_customer_browses_buys_pays_and_finds_the_order_in_chromium() {
     )
     .await;
 
+    // The shopper's own: the demo data has paid orders of its customers too.
     let paid = bureau_store::order::Entity::find()
+        .filter(bureau_store::order::Column::UserId.eq(shopper.id))
         .filter(bureau_store::order::Column::Status.eq("paid"))
         .all(app.state().db())
         .await
