@@ -130,7 +130,7 @@ async fn a_customer_buys_and_pays_and_staff_ship_and_refund_in_chromium() {
         email_verified: true,
         ..Default::default()
     };
-    users::create(app.state().db(), app.state(), &new)
+    let shopper = users::create(app.state().db(), app.state(), &new)
         .await
         .unwrap();
     crate::support::person(&app, "meg", &["store_manager"]).await;
@@ -149,7 +149,9 @@ async fn a_customer_buys_and_pays_and_staff_ship_and_refund_in_chromium() {
     )
     .await;
 
+    // The shopper's own: the demo data has paid orders of its customers too.
     let paid = bureau_store::order::Entity::find()
+        .filter(bureau_store::order::Column::UserId.eq(shopper.id))
         .filter(bureau_store::order::Column::Status.eq("paid"))
         .all(app.state().db())
         .await

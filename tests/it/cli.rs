@@ -143,7 +143,7 @@ async fn loaddata_names_unknown_models_and_fields() {
         ),
         "{field}"
     );
-    assert!(missing.contains("no fixture file or registered fixture named no-such-file.json; registered fixtures: core/demo, movies/demo, forum/demo, store/demo, tasks/demo, probe/demo"), "{missing}");
+    assert!(missing.contains("no fixture file or registered fixture named no-such-file.json; registered fixtures: core/demo, movies/demo, forum/demo, store/demo, store/demo-orders, tasks/demo, probe/demo"), "{missing}");
 }
 
 #[tokio::test]

@@ -31,6 +31,7 @@ mod store_api;
 mod store_cart;
 mod store_catalogue;
 mod store_checkout;
+mod store_demo;
 mod store_shipping;
 mod stripe;
 mod superuser;

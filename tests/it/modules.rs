@@ -115,6 +115,7 @@ async fn admin_panels_policies_fixtures_and_jobs_are_in_the_registry() {
             "movies/demo",
             "forum/demo",
             "store/demo",
+            "store/demo-orders",
             "tasks/demo",
             "probe/demo"
         ]

@@ -1,6 +1,7 @@
 //! The store's API as an integrator uses it: the catalogue with its filters and pages, a cart whose
-//! refusals name the field and write nothing, a checkout priced by the server and safe to repeat,
-//! and orders no one else can read.
+//! refusals name the field and write nothing, a checkout priced by the server and safe to repeat
+//! that never goes on with a cart the client did not see, and orders no one else can read; and
+//! the same API called from a page, with the session cookie and its CSRF token.
 
 use bureau_core::sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 use bureau_core::testing::TestApp;
@@ -9,7 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::store::{item, rates, shelf};
-use crate::support::{PASSWORD, person, spawn};
+use crate::support::{PASSWORD, logged_in, person, spawn};
 
 struct Answer {
     status: u16,
@@ -456,7 +457,179 @@ async fn a_product_sold_out_before_checkout_is_a_conflict_with_nothing_written()
     let placed = ann
         .post("/api/store/checkout/", checkout_body("k1", &method))
         .await;
-    // The cart drops the sold-out line as it is read, so it is empty by then.
+    // The cart drops the sold-out line as it is read, and says so.
     assert_eq!(placed.status, 409, "{}", placed.body);
+    let detail = placed.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("Mug is sold out"), "{detail}");
     assert_eq!(order::Entity::find().count(db).await.unwrap(), 0);
+}
+
+fn set_stock(product: &product::Model, stock: i32) -> product::ActiveModel {
+    let mut row: product::ActiveModel = product.clone().into();
+    row.stock = Set(stock);
+    row
+}
+
+#[tokio::test]
+async fn a_cart_cut_to_the_stock_is_a_conflict_saying_so_and_the_next_try_orders_what_is_left() {
+    let (app, _) = spawn().await;
+    rates(&app).await;
+    person(&app, "ann", &[]).await;
+    let kitchen = shelf(&app, "Kitchen").await;
+    let mug = item(&app, kitchen.id, "Mug", 1250, 5).await;
+    let db = app.state().db();
+    let ann = Client::login(&app, "ann").await;
+    ann.post(
+        "/api/store/cart/items/",
+        json!({"product_id": mug.id, "quantity": 3}),
+    )
+    .await;
+
+    // Two mugs sold elsewhere before the quote: quoting three would price a cart ann no longer has.
+    set_stock(&mug, 2).update(db).await.unwrap();
+    let cut = ann
+        .post("/api/store/checkout/quotes/", json!({"country": "FR"}))
+        .await;
+    assert_eq!(cut.status, 409, "{}", cut.body);
+    assert!(
+        cut.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/problem+json")
+    );
+    let detail = cut.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("Only 2 of Mug are left"), "{detail}");
+    let quotes = ann
+        .post("/api/store/checkout/quotes/", json!({"country": "FR"}))
+        .await;
+    assert_eq!(quotes.status, 200, "asked again: {}", quotes.body);
+    assert_eq!(quotes.body["quotes"][0]["subtotal_cents"], 2500);
+    let method = quotes.body["quotes"][0]["id"].as_str().unwrap().to_owned();
+
+    // One more sold between the quote and the checkout: no order for a cart ann did not see.
+    set_stock(&mug, 1).update(db).await.unwrap();
+    let refused = ann
+        .post("/api/store/checkout/", checkout_body("k1", &method))
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    let detail = refused.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("Only 1 of Mug is left"), "{detail}");
+    assert_eq!(order::Entity::find().count(db).await.unwrap(), 0);
+    let mug_now = product::Entity::find_by_id(mug.id).one(db).await.unwrap();
+    assert_eq!(mug_now.unwrap().stock, 1, "nothing reserved");
+    let cart = ann.get("/api/store/cart/").await;
+    assert_eq!(cart.body["items"], 1, "the cart holds what is left");
+
+    let placed = ann
+        .post("/api/store/checkout/", checkout_body("k1", &method))
+        .await;
+    assert_eq!(
+        placed.status, 201,
+        "the same request again: {}",
+        placed.body
+    );
+    assert_eq!(placed.body["lines"][0]["quantity"], 1);
+    // 12.50 + 4.90 shipping, 20 % tax on both: 3.48.
+    assert_eq!(
+        (
+            &placed.body["subtotal_cents"],
+            &placed.body["tax_cents"],
+            &placed.body["total_cents"]
+        ),
+        (&json!(1250), &json!(348), &json!(2088))
+    );
+}
+
+#[tokio::test]
+async fn the_browser_session_uses_the_store_api_with_its_csrf_header_and_nothing_without() {
+    let (app, _) = spawn().await;
+    rates(&app).await;
+    let ann = person(&app, "ann", &[]).await;
+    let kitchen = shelf(&app, "Kitchen").await;
+    let mug = item(&app, kitchen.id, "Mug", 1250, 5).await;
+    let db = app.state().db();
+    let browser = logged_in(&app, "ann").await;
+    let api = |method: Method, path: &str| browser.client.request(method, browser.url(path));
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    assert!(
+        doc["paths"]["/api/store/checkout/"]["post"]["security"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"SessionAuth": []})),
+        "the document offers the session to the store API"
+    );
+
+    let read = send(api(Method::GET, "/api/store/cart/")).await;
+    assert_eq!(read.status, 200, "reading needs no token: {}", read.body);
+
+    let add = json!({"product_id": mug.id, "quantity": 2});
+    let forged = send(api(Method::POST, "/api/store/cart/items/").json(&add)).await;
+    assert_eq!(forged.status, 403, "no CSRF header: {}", forged.body);
+    assert!(
+        forged.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/problem+json")
+    );
+    let wrong = send(
+        api(Method::POST, "/api/store/cart/items/")
+            .header("x-csrf-token", "not-the-session-token")
+            .json(&add),
+    )
+    .await;
+    assert_eq!(wrong.status, 403, "a token of no session");
+    assert_eq!(cart_rows(&app).await, 0, "refusals wrote nothing");
+
+    let token = browser.csrf_token("/accounts/password/change/").await;
+    let added = send(
+        api(Method::POST, "/api/store/cart/items/")
+            .header("x-csrf-token", &token)
+            .json(&add),
+    )
+    .await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert_eq!(added.body["items"], 2);
+    let (_, cart_page) = browser.page("/store/cart/").await;
+    assert!(cart_page.contains("Mug"), "the page shows the API's cart");
+
+    let line = format!("/api/store/cart/items/{}/", mug.id);
+    let set = send(api(Method::PUT, &line).json(&json!({"quantity": 5}))).await;
+    assert_eq!(set.status, 403);
+    let removed = send(api(Method::DELETE, &line)).await;
+    assert_eq!(removed.status, 403);
+    let quote =
+        send(api(Method::POST, "/api/store/checkout/quotes/").json(&json!({"country": "FR"})))
+            .await;
+    assert_eq!(quote.status, 403);
+    let cart = send(api(Method::GET, "/api/store/cart/")).await;
+    assert_eq!(cart.body["items"], 2, "neither changed nor removed");
+
+    let quotes = send(
+        api(Method::POST, "/api/store/checkout/quotes/")
+            .header("x-csrf-token", &token)
+            .json(&json!({"country": "FR"})),
+    )
+    .await;
+    assert_eq!(quotes.status, 200, "{}", quotes.body);
+    let method = quotes.body["quotes"][0]["id"].as_str().unwrap().to_owned();
+    let body = checkout_body("from-my-page", &method);
+    let unsigned = send(api(Method::POST, "/api/store/checkout/").json(&body)).await;
+    assert_eq!(unsigned.status, 403);
+    assert_eq!(order::Entity::find().count(db).await.unwrap(), 0);
+    let stock = product::Entity::find_by_id(mug.id).one(db).await.unwrap();
+    assert_eq!(stock.unwrap().stock, 5, "nothing reserved");
+
+    let placed = send(
+        api(Method::POST, "/api/store/checkout/")
+            .header("x-csrf-token", &token)
+            .json(&body),
+    )
+    .await;
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    let number = placed.body["number"].as_str().unwrap();
+    let stored = order::Entity::find().one(db).await.unwrap().unwrap();
+    assert_eq!((stored.user_id, stored.number.as_str()), (ann.id, number));
+    let (status, page) = browser.page(&format!("/store/orders/{number}/")).await;
+    assert_eq!(status, 200, "the same session reads it as a page");
+    assert!(page.contains(number));
 }
