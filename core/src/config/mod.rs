@@ -259,6 +259,11 @@ impl Config {
             })
     }
 
+    /// Settings that are allowed but risky (in production: a remote database without TLS).
+    pub fn warnings(&self) -> Vec<String> {
+        checks::warnings(self)
+    }
+
     pub fn is_production(&self) -> bool {
         self.app.profile == Profile::Production
     }
