@@ -72,6 +72,9 @@ pub(crate) async fn start(
 ) -> Result<Server> {
     // Before the database: a mail or SMS setting that cannot work stops the start with no side
     // effects.
+    for warning in config.warnings() {
+        tracing::warn!("{warning}");
+    }
     let mail = mail::Transport::from_config(&config)?;
     let sms = sms::sender(&config)?;
     let prepare = config.database.migrate_on_start || config.app.load_demo_fixtures;

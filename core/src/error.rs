@@ -55,6 +55,13 @@ pub enum Error {
     TooManyRequests(String),
     #[error("request body is larger than the {limit} bytes this server accepts")]
     PayloadTooLarge { limit: u64 },
+    /// More requests in flight than `server.max_in_flight`: refused before any work is done.
+    #[error("the server is busy; try again in a moment")]
+    Overloaded,
+    /// Something the request needs (the database, the session store) cannot answer now; the
+    /// message names it and why, for the log.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -77,6 +84,12 @@ impl Error {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Overloaded | Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            // A database that went away or has no free connection is a passing state, not a bug:
+            // clients may retry, and load balancers count it apart from 500s.
+            Self::Database(error) if crate::db::is_unavailable(error) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Config(_)
             | Self::Registration(_)
             | Self::Database(_)
@@ -85,6 +98,17 @@ impl Error {
             | Self::Io { .. }
             | Self::Template(_)
             | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Seconds a client should wait before trying again, for the answers that say so.
+    fn retry_after(&self) -> Option<&'static str> {
+        match self {
+            // Overload passes as soon as a few requests finish.
+            Self::Overloaded => Some("1"),
+            // A database restarting takes a few seconds.
+            _ if Error::status(self) == StatusCode::SERVICE_UNAVAILABLE => Some("5"),
+            _ => None,
         }
     }
 }
@@ -102,6 +126,12 @@ impl poem::error::ResponseError for Error {
             response.headers_mut().insert(
                 poem::http::header::WWW_AUTHENTICATE,
                 poem::http::HeaderValue::from_static("Bearer realm=\"api\""),
+            );
+        }
+        if let Some(seconds) = self.retry_after() {
+            response.headers_mut().insert(
+                poem::http::header::RETRY_AFTER,
+                poem::http::HeaderValue::from_static(seconds),
             );
         }
         response

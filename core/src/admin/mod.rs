@@ -7,6 +7,8 @@ mod forms;
 mod inlines;
 mod object_action;
 mod panel;
+#[cfg(test)]
+mod properties;
 pub(crate) mod query;
 mod relations;
 mod store;

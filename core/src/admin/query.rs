@@ -378,38 +378,12 @@ pub async fn slice(
     model: &ModelInfo,
     query: &ListQuery,
 ) -> Result<std::result::Result<Slice, String>> {
-    let backend = db.get_database_backend();
-    let mut condition = match query.condition(model, backend) {
-        Ok(condition) => condition,
+    let select = match page_select(model, query, db.get_database_backend()) {
+        Ok(select) => select,
         Err(problem) => return Ok(Err(problem)),
     };
-    let terms = query.order_terms(model);
-    let bound = match &query.seek {
-        Some(Seek::After(key)) => Some(beyond(model, &terms, key, false, backend)),
-        Some(Seek::Before(key)) => Some(beyond(model, &terms, key, true, backend)),
-        Some(Seek::Last) | None => None,
-    };
-    match bound {
-        Some(Ok(bound)) => condition = condition.add(bound),
-        Some(Err(problem)) => return Ok(Err(problem)),
-        None => {}
-    }
-    let reversed = matches!(query.seek, Some(Seek::Before(_) | Seek::Last));
-    let mut select = Query::select();
-    select.from(Alias::new(&model.table)).cond_where(condition);
-    for column in &model.columns {
-        select.expr_as(select_expr(column, backend), Alias::new(&column.name));
-    }
-    order(&mut select, model, &terms, reversed, backend);
-    // One row more than the page shows tells whether the list goes on.
-    select.limit(query.limit.saturating_add(1));
-    if query.seek.is_none() {
-        select.offset(query.offset);
-    }
-    if query.lock {
-        select.lock(sea_orm::sea_query::LockType::Update);
-    }
     let found = db.query_all_raw(build(db, &select)).await?;
+    let reversed = matches!(query.seek, Some(Seek::Before(_) | Seek::Last));
     let more = found.len() as u64 > query.limit;
     let mut rows = Vec::with_capacity(found.len());
     for result in found
@@ -447,6 +421,42 @@ pub async fn slice(
             more_after: false,
         },
     }))
+}
+
+/// The statement that reads one page of `query`, one row more than the page shows; a problem
+/// with what was asked is the `Err`.
+pub(crate) fn page_select(
+    model: &ModelInfo,
+    query: &ListQuery,
+    backend: DbBackend,
+) -> std::result::Result<SelectStatement, String> {
+    let mut condition = query.condition(model, backend)?;
+    let terms = query.order_terms(model);
+    match &query.seek {
+        Some(Seek::After(key)) => {
+            condition = condition.add(beyond(model, &terms, key, false, backend)?)
+        }
+        Some(Seek::Before(key)) => {
+            condition = condition.add(beyond(model, &terms, key, true, backend)?)
+        }
+        Some(Seek::Last) | None => {}
+    }
+    let reversed = matches!(query.seek, Some(Seek::Before(_) | Seek::Last));
+    let mut select = Query::select();
+    select.from(Alias::new(&model.table)).cond_where(condition);
+    for column in &model.columns {
+        select.expr_as(select_expr(column, backend), Alias::new(&column.name));
+    }
+    order(&mut select, model, &terms, reversed, backend);
+    // One row more than the page shows tells whether the list goes on.
+    select.limit(query.limit.saturating_add(1));
+    if query.seek.is_none() {
+        select.offset(query.offset);
+    }
+    if query.lock {
+        select.lock(sea_orm::sea_query::LockType::Update);
+    }
+    Ok(select)
 }
 
 /// How many rows match, as far as that is cheap: exact up to [`COUNT_CAP`]; past it, the

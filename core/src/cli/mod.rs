@@ -517,6 +517,9 @@ async fn check(registry: &Registry, config: &Config, out: &mut (dyn Write + Send
         config.sources.join(", ")
     )
     .map_err(out_err)?;
+    for warning in config.warnings() {
+        writeln!(out, "warning        {warning}").map_err(out_err)?;
+    }
     let modules: Vec<&str> = registry.modules().iter().map(|m| m.name).collect();
     writeln!(out, "modules        {}", modules.join(", ")).map_err(out_err)?;
     with_database(config, async |db| {

@@ -104,6 +104,23 @@ pub(super) fn check(config: &Config) -> Result<()> {
     )))
 }
 
+/// What production accepts but an operator should look at; logged at start and listed by
+/// `bureau check`.
+pub(super) fn warnings(config: &Config) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let url = &config.database.url;
+    // A warning, not a refusal: a private network or a tunnel may protect the connection already.
+    if config.is_production() && !url.is_local() && !url.requires_tls() {
+        warnings.push(format!(
+            "database.url ({url}) reaches a server on another machine without requiring TLS, so the \
+             connection may fall back to plain text; add ?sslmode=verify-full&sslrootcert=<CA file> \
+             (PostgreSQL) or ?ssl-mode=VERIFY_IDENTITY&ssl-ca=<CA file> (MySQL/MariaDB), or at \
+             least sslmode=require / ssl-mode=REQUIRED"
+        ));
+    }
+    warnings
+}
+
 fn weakness(secret: &SecretKey) -> Option<String> {
     let key = secret.expose();
     if PLACEHOLDER_SECRETS.contains(&key) {

@@ -69,6 +69,8 @@ pub struct ServerConfig {
     pub max_body_bytes: u64,
     pub shutdown_timeout_secs: u64,
     pub compression: bool,
+    /// Requests handled at once; more are answered 503 at once (`web::load_shedding`). 0: no cap.
+    pub max_in_flight: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -255,6 +257,11 @@ impl Config {
                     "configuration section [{name}] is not registered with that type"
                 ))
             })
+    }
+
+    /// Settings that are allowed but risky (in production: a remote database without TLS).
+    pub fn warnings(&self) -> Vec<String> {
+        checks::warnings(self)
     }
 
     pub fn is_production(&self) -> bool {

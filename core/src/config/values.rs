@@ -44,6 +44,61 @@ impl DatabaseUrl {
         (!path.is_empty() && path != ":memory:").then_some(path)
     }
 
+    /// Whether the URL makes the driver refuse a connection without TLS: PostgreSQL's `sslmode`
+    /// `require`, `verify-ca` or `verify-full`, MySQL's `ssl-mode` `REQUIRED`, `VERIFY_CA` or
+    /// `VERIFY_IDENTITY`. Without one the drivers try TLS and fall back to plain text, which a
+    /// machine in the middle can force.
+    pub fn requires_tls(&self) -> bool {
+        let query = self.0.split_once('?').map_or("", |(_, query)| query);
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .filter(|(key, _)| {
+                key.eq_ignore_ascii_case("sslmode") || key.eq_ignore_ascii_case("ssl-mode")
+            })
+            .any(|(_, mode)| {
+                let mode = mode.to_ascii_lowercase().replace('_', "-");
+                matches!(
+                    mode.as_str(),
+                    "require" | "required" | "verify-ca" | "verify-full" | "verify-identity"
+                )
+            })
+    }
+
+    /// Whether the server is on this machine: a Unix socket, `localhost` or a loopback address.
+    /// SQLite always is.
+    pub fn is_local(&self) -> bool {
+        if self.backend() == Backend::Sqlite {
+            return true;
+        }
+        let Some((_, rest)) = self.0.split_once("://") else {
+            return true;
+        };
+        let (authority, query) = match rest.split_once('?') {
+            Some((before, query)) => (before.split('/').next().unwrap_or_default(), query),
+            None => (rest.split('/').next().unwrap_or_default(), ""),
+        };
+        // A socket path given as `host=/run/postgresql` or `socket=...` in the query.
+        let socket = query.split('&').any(|pair| {
+            pair.split_once('=').is_some_and(|(key, value)| {
+                (key == "host" && value.starts_with('/')) || key == "socket"
+            })
+        });
+        let host_port = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host);
+        let host = match host_port.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => host_port.split(':').next().unwrap_or_default(),
+        };
+        socket
+            || host.is_empty()
+            || host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+
     /// The URL with any password replaced, for logs and `bureau check`.
     pub fn redacted(&self) -> String {
         let Some((scheme, rest)) = self.0.split_once("://") else {
@@ -456,6 +511,24 @@ mod tests {
         assert_eq!(url.backend(), Backend::MySql);
         assert_eq!(url.redacted(), "mysql://root:***@db/bureau");
         assert!(DatabaseUrl::try_from("oracle://x".to_owned()).is_err());
+    }
+
+    #[test]
+    fn database_urls_know_whether_they_require_tls_and_are_local() {
+        let url = |s: &str| DatabaseUrl::try_from(s.to_owned()).unwrap();
+        assert!(url("postgres://u:p@db.example.com/b?sslmode=verify-full").requires_tls());
+        assert!(url("postgres://db/b?application_name=x&sslmode=require").requires_tls());
+        assert!(url("mysql://db/b?ssl-mode=VERIFY_IDENTITY").requires_tls());
+        assert!(url("mariadb://db/b?ssl-mode=required").requires_tls());
+        assert!(!url("postgres://db/b?sslmode=prefer").requires_tls());
+        assert!(!url("mysql://db/b").requires_tls());
+        assert!(!url("postgres://u:p@db.example.com:5432/b").is_local());
+        assert!(!url("mysql://root@10.0.0.7/b").is_local());
+        assert!(url("postgres://u:p@127.0.0.1:5432/b").is_local());
+        assert!(url("postgres://localhost/b").is_local());
+        assert!(url("postgres://[::1]:5432/b").is_local());
+        assert!(url("postgres:///b?host=/run/postgresql").is_local());
+        assert!(url("sqlite://data/bureau.db").is_local());
         let sqlite = DatabaseUrl::try_from("sqlite://data/bureau.db?mode=rwc".to_owned()).unwrap();
         assert_eq!(sqlite.sqlite_path(), Some("data/bureau.db"));
         assert_eq!(

@@ -3,9 +3,11 @@
 mod conflict;
 pub(crate) mod migrate;
 mod search;
+mod unavailable;
 
 pub use conflict::is_conflict;
 pub use search::icontains;
+pub use unavailable::is_unavailable;
 
 use std::time::Duration;
 
@@ -38,6 +40,9 @@ pub(crate) async fn connect(config: &DatabaseConfig, eager: bool) -> Result<Data
         .connect_timeout(Duration::from_secs(config.connect_timeout_secs))
         .acquire_timeout(Duration::from_secs(config.acquire_timeout_secs))
         .idle_timeout(Duration::from_secs(config.idle_timeout_secs))
+        // A connection the server dropped (a restart, an administrator's kill) is found by a
+        // ping when it is taken from the pool and replaced, rather than failing a request.
+        .test_before_acquire(true)
         .sqlx_logging(config.log_statements)
         .connect_lazy(!eager);
     let busy_timeout = Duration::from_millis(config.sqlite_busy_timeout_ms);

@@ -132,8 +132,19 @@ pub(crate) fn middleware<E: Endpoint + 'static>(
     })
 }
 
-pub(crate) fn session_error(error: tower_sessions_core::session::Error) -> Error {
-    Error::Internal(format!("session store: {error}"))
+/// A session read or write that failed, as the error it answers with: 503 when the store cannot
+/// answer, 500 for a record that does not encode or decode.
+pub fn session_error(error: tower_sessions_core::session::Error) -> Error {
+    use tower_sessions_core::session::Error as SessionError;
+    use tower_sessions_core::session_store::Error as StoreError;
+    match error {
+        // The store itself failed (the database or Redis unreachable, or busy past its timeout):
+        // the request may succeed later. Encoding and decoding failures are bugs, so 500.
+        SessionError::Store(StoreError::Backend(cause)) => {
+            Error::Unavailable(format!("session store: {cause}"))
+        }
+        other => Error::Internal(format!("session store: {other}")),
+    }
 }
 
 fn to_chrono(at: time::OffsetDateTime) -> chrono::DateTime<chrono::FixedOffset> {

@@ -2,7 +2,8 @@
 //!
 //! Under `/api` every error is an RFC 9457 `application/problem+json` document; elsewhere it is an
 //! HTML page in the site's layout. A panic in a handler is caught and answered 500. Server errors
-//! are logged with their cause and shown only as "internal server error" unless debug is on.
+//! are logged with their cause and shown only as "internal server error" unless debug is on; a
+//! 503 (overload, the database away) says when to come back in `Retry-After`.
 
 use std::panic::AssertUnwindSafe;
 
@@ -49,7 +50,14 @@ pub(crate) fn pages<E: Endpoint + 'static>(
                     } else {
                         error.status()
                     };
-                    if status.is_server_error() {
+                    if status == StatusCode::SERVICE_UNAVAILABLE {
+                        // Expected under overload or while the database restarts, and then there
+                        // are many: the access log counts them; the cause is worth a warning, a
+                        // refusal by load shedding is not.
+                        if !matches!(error.downcast_ref::<Error>(), Some(Error::Overloaded)) {
+                            tracing::warn!(%error, "request failed: a service is unavailable");
+                        }
+                    } else if status.is_server_error() {
                         tracing::error!(%error, "request failed");
                     }
                     let (message, fields) = match error.downcast_ref::<Error>() {

@@ -13,6 +13,14 @@ use crate::{AppState, db};
 
 const DATABASE_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// The probes' paths. Load balancers call them by address and while the app is overloaded, so the
+/// Host check and load shedding let them through.
+const PROBES: [&str; 2] = ["/healthz", "/readyz"];
+
+pub(crate) fn is_probe(path: &str) -> bool {
+    PROBES.contains(&path)
+}
+
 #[handler]
 pub(crate) fn live() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))

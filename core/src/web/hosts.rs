@@ -7,11 +7,9 @@ use std::sync::Arc;
 
 use poem::{Endpoint, EndpointExt, IntoResponse, Response};
 
-use super::ClientInfo;
+use super::{ClientInfo, health};
 use crate::Error;
 use crate::config::HostPattern;
-
-const PROBES: [&str; 2] = ["/healthz", "/readyz"];
 
 pub(crate) fn check<E: Endpoint + 'static>(
     ep: E,
@@ -31,7 +29,7 @@ pub(crate) fn check<E: Endpoint + 'static>(
     ep.around(move |ep, req| {
         let allowed = allowed.clone();
         async move {
-            if !PROBES.contains(&req.uri().path()) {
+            if !health::is_probe(req.uri().path()) {
                 let host = req
                     .extensions()
                     .get::<ClientInfo>()

@@ -2,7 +2,8 @@
 //!
 //! A request passes, outermost first: `request` (id, client facts, access log) → `headers`
 //! (security headers) → `compression` → `cors::headers` (on API answers, errors included) →
-//! `errors` (HTML or problem+json for every error, panics included) → `hosts` (allowed Host) →
+//! `errors` (HTML or problem+json for every error, panics included) → `load_shedding` (503 past
+//! `server.max_in_flight` requests at once) → `hosts` (allowed Host) →
 //! `cors::preflight` (answers API preflights) → `body_limit` → `session` (load; save and set the
 //! cookie after) → `csrf` (unsafe methods) → the router.
 
@@ -19,6 +20,7 @@ pub mod fragments;
 mod headers;
 pub(crate) mod health;
 mod hosts;
+mod load_shedding;
 pub(crate) mod nav;
 pub(crate) mod openapi;
 pub mod page;

@@ -7,7 +7,9 @@ use poem::endpoint::BoxEndpoint;
 use poem::listener::{Acceptor, TcpAcceptor};
 use poem::{EndpointExt, Route, RouteMethod};
 
-use super::{body_limit, compression, cors, csrf, errors, headers, hosts, queries, request};
+use super::{
+    body_limit, compression, cors, csrf, errors, headers, hosts, load_shedding, queries, request,
+};
 use crate::registry::Endpoints;
 use crate::session;
 use crate::{AppState, Error, Result};
@@ -37,6 +39,7 @@ pub(crate) fn endpoint(state: &AppState, endpoints: Endpoints) -> Result<BoxEndp
     let app = body_limit::limit(app, config.server.max_body_bytes);
     let app = cors::preflight(app, config.cors.clone(), config.app.debug);
     let app = hosts::check(app, config.server.allowed_hosts.clone(), config.app.debug);
+    let app = load_shedding::shed(app, config.server.max_in_flight);
     let app = errors::pages(app, state.clone());
     let app = cors::headers(app, config.cors.clone());
     let app = if config.server.compression {

@@ -66,7 +66,7 @@ async fn session_items(session: &Session) -> Result<BTreeMap<i64, i64>> {
     Ok(session
         .get::<BTreeMap<i64, i64>>(SESSION_KEY)
         .await
-        .map_err(|e| Error::Internal(format!("reading the cart from the session: {e}")))?
+        .map_err(bureau_core::session::session_error)?
         .unwrap_or_default())
 }
 
@@ -79,7 +79,7 @@ async fn save_session_items(session: &Session, items: &BTreeMap<i64, i64>) -> Re
     } else {
         session.insert(SESSION_KEY, items).await
     };
-    saved.map_err(|e| Error::Internal(format!("saving the cart in the session: {e}")))
+    saved.map_err(bureau_core::session::session_error)
 }
 
 /// Product id → quantity.

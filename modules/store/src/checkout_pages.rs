@@ -159,7 +159,7 @@ async fn saved(page: &Page<'_>) -> Result<Option<Details>> {
     page.session
         .get::<Details>(SESSION_KEY)
         .await
-        .map_err(|e| Error::Internal(format!("reading checkout details: {e}")))
+        .map_err(bureau_core::session::session_error)
 }
 
 /// The customer's cart, or the response that sends them elsewhere (to log in, to the cart).
@@ -235,7 +235,7 @@ pub async fn save_addresses(page: Page<'_>, Form(form): Form<AddressForm>) -> Re
             page.session
                 .insert(SESSION_KEY, &details)
                 .await
-                .map_err(|e| Error::Internal(format!("saving checkout details: {e}")))?;
+                .map_err(bureau_core::session::session_error)?;
             Ok(page.redirect("/store/checkout/shipping/"))
         }
         Err(errors) => {

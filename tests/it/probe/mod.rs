@@ -17,7 +17,7 @@ use bureau_core::{
     ModuleCommand, Policy, get, post,
 };
 use serde::Deserialize;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 pub mod note {
     use sea_orm::entity::prelude::*;
@@ -201,6 +201,8 @@ pub const DEMO: &str = r#"[
 pub struct Probe {
     pub job_runs: Arc<AtomicUsize>,
     pub slow_started: Arc<Notify>,
+    /// Where requests to `/probe/hold` wait until the test lets them go.
+    pub hold: Arc<Hold>,
     /// Default rules registered besides the probe's own, as a newer version of a module would.
     pub extra_policies: Vec<Policy>,
 }
@@ -230,6 +232,10 @@ impl Module for Probe {
                     }
                 })),
             )
+            .route("/probe/hold", get(hold(self.hold.clone())))
+            .route("/probe/db-sleep", get(db_sleep))
+            .route("/probe/fail", get(fails))
+            .route("/api/probe-fail", get(fails))
             .api("/api/probe", ProbeApi)
             .admin(
                 AdminPanel::of::<note::Entity>()
@@ -416,6 +422,76 @@ async fn notes(
 async fn echo(body: Body) -> bureau_core::poem::Result<String> {
     let bytes = body.into_bytes().await?;
     Ok(format!("received {} bytes", bytes.len()))
+}
+
+/// Requests held in flight on purpose: each one is counted as it arrives and answers only when
+/// the test releases it, so a test can fill the server without timing anything.
+pub struct Hold {
+    arrived: Semaphore,
+    released: Semaphore,
+}
+
+impl Default for Hold {
+    fn default() -> Self {
+        Self {
+            arrived: Semaphore::new(0),
+            released: Semaphore::new(0),
+        }
+    }
+}
+
+impl Hold {
+    /// Waits until `count` requests have arrived (and are waiting) since the last call.
+    pub async fn arrived(&self, count: u32) {
+        self.arrived.acquire_many(count).await.unwrap().forget();
+    }
+
+    /// Lets `count` waiting (or future) requests answer.
+    pub fn release(&self, count: usize) {
+        self.released.add_permits(count);
+    }
+}
+
+fn hold(hold: Arc<Hold>) -> impl bureau_core::poem::Endpoint<Output = bureau_core::poem::Response> {
+    use bureau_core::poem::IntoResponse;
+    bureau_core::poem::endpoint::make(move |_| {
+        let hold = hold.clone();
+        async move {
+            hold.arrived.add_permits(1);
+            if let Ok(permit) = hold.released.acquire().await {
+                permit.forget();
+            }
+            "released".into_response()
+        }
+    })
+}
+
+/// Test-only: one statement that runs for a minute on the database server (no such thing on
+/// SQLite), so a test can cut the connection under it.
+#[handler]
+async fn db_sleep(state: Data<&AppState>) -> bureau_core::Result<&'static str> {
+    use bureau_core::sea_orm::{ConnectionTrait, DbBackend};
+    let sql = match state.db().get_database_backend() {
+        DbBackend::Postgres => "SELECT pg_sleep(60)",
+        DbBackend::MySql => "SELECT SLEEP(60)",
+        _ => return Err(bureau_core::Error::NotFound),
+    };
+    state.db().execute_unprepared(sql).await?;
+    Ok("slept")
+}
+
+/// What a failed statement looks like to a handler: a database error whose text names the table
+/// and the column, answered as any handler's error is.
+pub const FAILING_TABLE: &str = "probe_no_such_table";
+
+#[handler]
+async fn fails(state: Data<&AppState>) -> bureau_core::Result<&'static str> {
+    use bureau_core::sea_orm::ConnectionTrait;
+    state
+        .db()
+        .execute_unprepared(&format!("SELECT secret_column FROM {FAILING_TABLE}"))
+        .await?;
+    Ok("unreachable: the table does not exist")
 }
 
 #[handler]

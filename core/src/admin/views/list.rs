@@ -393,7 +393,10 @@ impl Links<'_> {
 }
 
 /// The search, filters and ordering the query string asks of `panel`'s list (no page yet).
-pub(super) fn list_query(panel: &AdminPanel, params: &[(String, String)]) -> Result<ListQuery> {
+pub(in crate::admin) fn list_query(
+    panel: &AdminPanel,
+    params: &[(String, String)],
+) -> Result<ListQuery> {
     let model = panel.model();
     let params = Params(params.to_vec());
     let mut list = ListQuery {
@@ -670,11 +673,14 @@ fn ordering(panel: &AdminPanel, asked: Option<&str>) -> Result<Vec<(String, bool
                 Some(name) => (name, true),
                 None => (item.as_str(), false),
             };
-            let allowed = panel.columns().iter().any(|c| c == name)
-                || panel
-                    .default_ordering()
-                    .iter()
-                    .any(|c| c.trim_start_matches('-') == name);
+            // A column of the table the list shows or sorts by by default; a related
+            // (`fk__field`) or computed column is shown but not sortable, as the headers say.
+            let allowed = panel.model().column(name).is_some()
+                && (panel.columns().iter().any(|c| c == name)
+                    || panel
+                        .default_ordering()
+                        .iter()
+                        .any(|c| c.trim_start_matches('-') == name));
             if allowed {
                 Ok((name.to_owned(), descending))
             } else {
