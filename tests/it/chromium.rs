@@ -158,6 +158,7 @@ async fn a_customer_buys_and_pays_and_staff_ship_and_refund_in_chromium() {
         .unwrap();
     assert_eq!(paid.len(), 1, "the phone's order, paid");
     let refunded = bureau_store::order::Entity::find()
+        .filter(bureau_store::order::Column::UserId.eq(shopper.id))
         .filter(bureau_store::order::Column::Status.eq("refunded"))
         .all(app.state().db())
         .await

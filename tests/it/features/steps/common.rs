@@ -45,7 +45,9 @@ async fn told(world: &mut Journey, who: Who, message: String) {
     let messages = reply.messages();
     assert!(
         messages.iter().any(|m| m.contains(&message)),
-        "{message:?} is not among the page's messages {messages:?}"
+        "{message:?} is not among the page's messages {messages:?} (HTTP {} at {})",
+        reply.status,
+        reply.at
     );
 }
 
