@@ -585,6 +585,43 @@ async fn order_mails_reach_a_real_smtp_server_when_placed_paid_shipped_cancelled
     );
 }
 
+/// `browser` orders one of `product` and pays with the sandbox's card that pays: the paid order.
+async fn buy_and_pay(
+    app: &bureau_core::testing::TestApp,
+    browser: &Browser,
+    product: i64,
+) -> order::Model {
+    let (key, method) = ready_to_order(browser, product, "1").await;
+    let placed = browser
+        .submit(
+            "/store/checkout/shipping/",
+            "/store/checkout/place/",
+            &[("key", &key), ("method", &method)],
+        )
+        .await;
+    let pay = location(&placed);
+    let (_, page) = browser.page(&pay).await;
+    browser
+        .submit(
+            &pay,
+            &pay,
+            &[
+                ("key", &input(&page, "key")),
+                ("payment_method", "4242 4242 4242 4242"),
+            ],
+        )
+        .await;
+    let number = pay.split('/').nth(3).unwrap();
+    let paid = order::Entity::find()
+        .filter(order::Column::Number.eq(number))
+        .one(app.state().db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(paid.status, "paid");
+    paid
+}
+
 #[tokio::test]
 async fn managers_ship_deliver_and_refund_orders_from_the_admin_and_staff_cannot() {
     use bureau_core::entities::admin_log;
@@ -596,28 +633,8 @@ async fn managers_ship_deliver_and_refund_orders_from_the_admin_and_staff_cannot
     let kitchen = shelf(&app, "Kitchen").await;
     let mug = item(&app, kitchen.id, "Mug", 1250, 10).await;
     let ann = logged_in(&app, "ann").await;
-    let (key, method) = ready_to_order(&ann, mug.id, "1").await;
-    let placed = ann
-        .submit(
-            "/store/checkout/shipping/",
-            "/store/checkout/place/",
-            &[("key", &key), ("method", &method)],
-        )
-        .await;
-    let pay = location(&placed);
-    let (_, page) = ann.page(&pay).await;
-    ann.submit(
-        &pay,
-        &pay,
-        &[
-            ("key", &input(&page, "key")),
-            ("payment_method", "4242 4242 4242 4242"),
-        ],
-    )
-    .await;
+    let order_row = buy_and_pay(&app, &ann, mug.id).await;
     let db = app.state().db();
-    let order_row = order::Entity::find().one(db).await.unwrap().unwrap();
-    assert_eq!(order_row.status, "paid");
     let change = format!("/admin/store/order/{}/change/", order_row.id);
     let ship = format!("/admin/store/order/{}/action/ship/", order_row.id);
 
@@ -754,34 +771,7 @@ async fn cancelling_a_paid_order_refunds_it_and_a_refused_refund_changes_nothing
     let db = app.state().db();
     let mut paid_orders = Vec::new();
     for _ in 0..2 {
-        let (key, method) = ready_to_order(&ann, mug.id, "1").await;
-        let placed = ann
-            .submit(
-                "/store/checkout/shipping/",
-                "/store/checkout/place/",
-                &[("key", &key), ("method", &method)],
-            )
-            .await;
-        let pay = location(&placed);
-        let (_, page) = ann.page(&pay).await;
-        ann.submit(
-            &pay,
-            &pay,
-            &[
-                ("key", &input(&page, "key")),
-                ("payment_method", "4242 4242 4242 4242"),
-            ],
-        )
-        .await;
-        let number = pay.split('/').nth(3).unwrap().to_owned();
-        let row = order::Entity::find()
-            .filter(order::Column::Number.eq(&number))
-            .one(db)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(row.status, "paid");
-        paid_orders.push(row);
+        paid_orders.push(buy_and_pay(&app, &ann, mug.id).await);
     }
     assert_eq!(product_now(db, mug.id).await.stock, 8);
     let meg = crate::support::admin_login(&app, "meg").await;
