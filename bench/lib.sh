@@ -62,6 +62,19 @@ new_database() {
 # The server and the CLI run in the work directory (no config.toml there: the compiled-in
 # defaults), configured by the environment only: BENCH_ENV (an array of NAME=value) adds to it.
 BENCH_ENV=()
+
+# The production profile, as a deployment runs (JSON access logs, no debug query counting, secure
+# cookies), plus `$@` (NAME=value): sets BENCH_ENV.
+production_env() {
+  local secret
+  secret=$(head -c 48 /dev/urandom | base64 | tr -d '/+=' | head -c 48)
+  BENCH_ENV=(
+    BUREAU_APP__PROFILE=production BUREAU_APP__DEBUG=false
+    BUREAU_SECURITY__SECRET_KEY="$secret" BUREAU_SERVER__ALLOWED_HOSTS=127.0.0.1
+    BUREAU_CORS__ALLOWED_ORIGINS= BUREAU_MAIL__TRANSPORT=file "$@"
+  )
+}
+
 bureau() {
   local limit=$1; shift
   (cd "$WORK" && env BUREAU_DATABASE__URL="$DB_URL" BUREAU_SERVER__ADDR="127.0.0.1:$PORT" \
@@ -96,13 +109,28 @@ server_memory() {
     "/proc/$SERVER/status"
 }
 
+# Appends "<backend>: server memory ..." to $RESULTS.memory, for the report.
+record_memory() {
+  local now peak
+  read -r now peak < <(server_memory)
+  printf '%s: server memory %s MiB resident after the runs, %s MiB at its peak.\n' \
+    "$1" "$now" "$peak" | tee -a "$RESULTS.memory" >&2
+}
+
+# One run of the load tool, its JSON report on stdout: `load_json <seconds> <connections> <path>
+# [oha options]`.
+load_json() {
+  local seconds=$1 connections=$2 path=$3; shift 3
+  # -w: requests still running at the deadline finish (and count) rather than being cut off.
+  timeout $((seconds + 60)) "$OHA" --no-tui --output-format json -w -z "${seconds}s" \
+    -c "$connections" "$@" "$BASE$path"
+}
+
 # One run of the load tool: `measure_once <seconds> <connections> <expected status> <path> [oha
 # options]` prints "p50-ms p99-ms requests/s ok" (or "bad:<status codes and errors>").
 measure_once() {
   local seconds=$1 connections=$2 expected=$3 path=$4; shift 4
-  # -w: requests still running at the deadline finish (and count) rather than being cut off.
-  timeout $((seconds + 60)) "$OHA" --no-tui --output-format json -w -z "${seconds}s" \
-    -c "$connections" "$@" "$BASE$path" | python3 -c '
+  load_json "$seconds" "$connections" "$path" "$@" | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
 codes = {k: v for k, v in r.get("statusCodeDistribution", {}).items() if k != sys.argv[1]}
@@ -110,6 +138,22 @@ errors = r.get("errorDistribution", {})
 p = r["latencyPercentiles"]
 print("%.2f %.2f %.1f %s" % (p["p50"] * 1000, p["p99"] * 1000, r["summary"]["requestsPerSec"],
       "ok" if not codes and not errors else ("bad:" + json.dumps([codes, errors]).replace(" ", ""))))' "$expected"
+}
+
+# WARMUP seconds unmeasured, then RUNS runs of DURATION seconds at CONNECTIONS connections:
+# `measure <expected status> <path> [oha options]` prints "requests/s p50-ms p99-ms notes", each
+# the median of the runs; notes lists what came back other than the expected status.
+measure() {
+  local expected=$1 path=$2; shift 2
+  local notes="" run p50 p99 rps status
+  local -a p50s=() p99s=() rpss=()
+  measure_once "$WARMUP" "$CONNECTIONS" "$expected" "$path" "$@" >/dev/null
+  for run in $(seq "$RUNS"); do
+    read -r p50 p99 rps status < <(measure_once "$DURATION" "$CONNECTIONS" "$expected" "$path" "$@")
+    p50s+=("$p50"); p99s+=("$p99"); rpss+=("$rps")
+    [ "$status" = ok ] || notes="$notes $status"
+  done
+  echo "$(median "${rpss[@]}") $(median "${p50s[@]}") $(median "${p99s[@]}")$notes"
 }
 
 median() { python3 -c 'import statistics, sys; print("%.1f" % statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }

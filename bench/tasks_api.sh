@@ -24,14 +24,7 @@ UPDATE_DOCS=false
 
 RESULTS="$OUT_DIR/tasks_api.md"
 PASSWORD="Tq7-$RANDOM-vX9-$RANDOM-load"
-SECRET=$(head -c 48 /dev/urandom | base64 | tr -d '/+=' | head -c 48)
-# The production profile, as a deployment runs: JSON access logs, no debug query counting.
-BENCH_ENV=(
-  BUREAU_SUPERUSER_PASSWORD="$PASSWORD"
-  BUREAU_APP__PROFILE=production BUREAU_APP__DEBUG=false
-  BUREAU_SECURITY__SECRET_KEY="$SECRET" BUREAU_SERVER__ALLOWED_HOSTS=127.0.0.1
-  BUREAU_CORS__ALLOWED_ORIGINS= BUREAU_AUTH__ACCESS_TOKEN_MINUTES=120
-)
+production_env BUREAU_SUPERUSER_PASSWORD="$PASSWORD" BUREAU_AUTH__ACCESS_TOKEN_MINUTES=120
 
 bench_tools
 
@@ -104,22 +97,12 @@ bench_backend() {
   for i in "${!paths[@]}"; do
     local -a opts=()
     [ -z "${options[$i]}" ] || IFS='|' read -r -a opts <<<"${options[$i]}"
-    local notes="" run p50 p99 rps status
-    local -a p50s=() p99s=() rpss=()
-    measure_once "$WARMUP" "$CONNECTIONS" "${expected[$i]}" "${paths[$i]}" "${opts[@]}" >/dev/null
-    for run in $(seq "$RUNS"); do
-      read -r p50 p99 rps status < <(measure_once "$DURATION" "$CONNECTIONS" "${expected[$i]}" \
-        "${paths[$i]}" "${opts[@]}")
-      p50s+=("$p50"); p99s+=("$p99"); rpss+=("$rps")
-      [ "$status" = ok ] || notes="$notes $status"
-    done
-    printf '| %s | `%s` | %s | %s | %s%s |\n' "$backend" "${names[$i]}" "$(median "${rpss[@]}")" \
-      "$(median "${p50s[@]}")" "$(median "${p99s[@]}")" "$notes" | tee -a "$RESULTS.rows" >&2
+    local rps p50 p99 notes
+    read -r rps p50 p99 notes < <(measure "${expected[$i]}" "${paths[$i]}" "${opts[@]}")
+    printf '| %s | `%s` | %s | %s | %s%s |\n' "$backend" "${names[$i]}" "$rps" "$p50" "$p99" \
+      "${notes:+ $notes}" | tee -a "$RESULTS.rows" >&2
   done
-  local now peak
-  read -r now peak < <(server_memory)
-  printf '%s: server memory %s MiB resident after the runs, %s MiB at its peak.\n' \
-    "$backend" "$now" "$peak" | tee -a "$RESULTS.memory" >&2
+  record_memory "$backend"
   cleanup
 }
 

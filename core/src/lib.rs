@@ -39,7 +39,7 @@ pub use config::{
     DatabaseUrl, HostPattern, LogConfig, LogFormat, Origin, Profile, SecretKey, SecurityConfig,
     ServerConfig,
 };
-pub use db::migrate::MigrationState;
+pub use db::migrate::{MigrationState, Migrations};
 pub use db::{icontains, is_conflict};
 pub use error::{Error, FieldError, FieldErrors, Result};
 pub use models::{ColumnInfo, ForeignKeyInfo, ModelInfo, OnDelete};

@@ -214,6 +214,18 @@ fn production_starts_with_everything_set() {
     assert!(config.is_production());
     assert!(config.json_logs(), "production logs are JSON");
     assert_eq!(config.server.allowed_hosts.len(), 2);
+    // Mail that only lands in files reaches nobody: production starts, but says so.
+    let warnings = config.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("BUREAU_MAIL__TRANSPORT=smtp"),
+        "{warnings:?}"
+    );
+    let with_smtp = source
+        .var("BUREAU_MAIL__TRANSPORT", "smtp")
+        .var("BUREAU_MAIL__SMTP_HOST", "smtp.example.com");
+    let config = bureau::app().config(&with_smtp).unwrap();
+    assert_eq!(config.warnings(), Vec::<String>::new());
 }
 
 #[test]

@@ -166,6 +166,7 @@ fn production_warns_about_a_remote_database_without_tls() {
                 "BUREAU_SECURITY__SECRET_KEY",
                 "Zq3x9Lw2Vb7Nc4Mk8Jh1Gf6Dd5Ss0Aa_-+",
             )
+            .var("BUREAU_MAIL__TRANSPORT", "smtp")
             .var("BUREAU_DATABASE__URL", url)
     };
     let warnings = |url: &str| bureau::app().config(&production(url)).unwrap().warnings();

@@ -385,6 +385,11 @@ fn flate2_free_gunzip(data: &[u8], text: &mut String) {
 async fn every_response_carries_a_request_id_and_trusted_proxies_may_set_it() {
     let (direct, _) = spawn().await;
     let (proxied, _) = spawn_with(|s| s.var("BUREAU_SERVER__TRUSTED_PROXIES", "127.0.0.1")).await;
+    // Proxies given as networks, as container platforms hand them out: ours is in the second.
+    let (in_network, _) =
+        spawn_with(|s| s.var("BUREAU_SERVER__TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.0/8")).await;
+    let (other_network, _) =
+        spawn_with(|s| s.var("BUREAU_SERVER__TRUSTED_PROXIES", "10.0.0.0/8")).await;
     let with_id = |app: &TestApp| {
         app.client
             .get(app.url("/healthz"))
@@ -402,6 +407,10 @@ async fn every_response_carries_a_request_id_and_trusted_proxies_may_set_it() {
         "an untrusted client cannot choose its request id"
     );
     assert_eq!(kept.headers()["x-request-id"], "edge-42");
+    let from_network = with_id(&in_network).await.unwrap();
+    assert_eq!(from_network.headers()["x-request-id"], "edge-42");
+    let from_outside = with_id(&other_network).await.unwrap();
+    assert_ne!(from_outside.headers()["x-request-id"], "edge-42");
 }
 
 #[tokio::test]

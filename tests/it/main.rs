@@ -43,3 +43,4 @@ mod support;
 mod tasks;
 mod tasks_api;
 mod twilio;
+mod upgrades;

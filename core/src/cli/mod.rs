@@ -304,13 +304,18 @@ async fn migrate(
                 rbac::seed_when_current(db, registry).await
             })
             .await?;
-            let after = db::migrate::pending(db, registry).await?;
+            let after = db::migrate::status(db, registry).await?;
             writeln!(
                 out,
-                "Applied {} migration(s); {after} pending.",
-                before - after
+                "Applied {} migration(s); {} pending.",
+                before - after.pending(),
+                after.pending()
             )
-            .map_err(out_err)
+            .map_err(out_err)?;
+            if let Some(note) = after.newer_note() {
+                writeln!(out, "Note: {note}.").map_err(out_err)?;
+            }
+            Ok(())
         }
         Migrate::Down { steps } => {
             let applied = applied_count(db, registry).await?;
@@ -319,9 +324,16 @@ async fn migrate(
             writeln!(out, "Reverted {} migration(s).", applied - now).map_err(out_err)
         }
         Migrate::Status => {
-            for state in db::migrate::status(db, registry).await? {
+            let migrations = db::migrate::status(db, registry).await?;
+            for state in &migrations.known {
                 let mark = if state.applied { "applied" } else { "pending" };
                 writeln!(out, "{mark:<8} {:<12} {}", state.module, state.name).map_err(out_err)?;
+            }
+            for name in &migrations.newer {
+                writeln!(out, "{:<8} {:<12} {name}", "applied", "(newer)").map_err(out_err)?;
+            }
+            if let Some(note) = migrations.newer_note() {
+                writeln!(out, "Note: {note}.").map_err(out_err)?;
             }
             Ok(())
         }
@@ -353,11 +365,7 @@ async fn migrate(
 }
 
 async fn applied_count(db: &DatabaseConnection, registry: &Registry) -> Result<usize> {
-    Ok(db::migrate::status(db, registry)
-        .await?
-        .iter()
-        .filter(|m| m.applied)
-        .count())
+    Ok(db::migrate::status(db, registry).await?.applied())
 }
 
 /// Runs a module's command with the app's state, prepared as `serve` would prepare it.
@@ -535,17 +543,21 @@ async fn check(registry: &Registry, config: &Config, out: &mut (dyn Write + Send
             config.database.url
         )
         .map_err(out_err)?;
-        let states = db::migrate::status(db, registry).await?;
-        let pending = states.iter().filter(|m| !m.applied).count();
+        let migrations = db::migrate::status(db, registry).await?;
+        let pending = migrations.pending();
         let note = if pending > 0 {
             " — run `bureau migrate up`"
         } else {
             ""
         };
+        let newer = match migrations.newer.len() {
+            0 => String::new(),
+            n => format!(", {n} from a newer release"),
+        };
         writeln!(
             out,
-            "migrations     {} applied, {pending} pending{note}",
-            states.len() - pending
+            "migrations     {} applied, {pending} pending{newer}{note}",
+            migrations.applied()
         )
         .map_err(out_err)
     })

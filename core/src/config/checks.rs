@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 
-use super::{AllowedOrigins, Config, SecretKey};
+use super::{AllowedOrigins, Config, MailTransportKind, SecretKey};
 use crate::{Error, Result};
 
 const MIN_SECRET_LEN: usize = 32;
@@ -116,6 +116,15 @@ pub(super) fn warnings(config: &Config) -> Vec<String> {
              connection may fall back to plain text; add ?sslmode=verify-full&sslrootcert=<CA file> \
              (PostgreSQL) or ?ssl-mode=VERIFY_IDENTITY&ssl-ca=<CA file> (MySQL/MariaDB), or at \
              least sslmode=require / ssl-mode=REQUIRED"
+        ));
+    }
+    // Not a refusal: a site whose staff only use the admin may send no mail at all.
+    if config.is_production() && config.mail.transport == MailTransportKind::File {
+        warnings.push(format!(
+            "mail.transport is \"file\": mail (sign-up confirmations, password resets, order \
+             notices) is only written to {} and reaches nobody; set BUREAU_MAIL__TRANSPORT=smtp \
+             and BUREAU_MAIL__SMTP_HOST",
+            config.mail.file_dir(&config.app).display()
         ));
     }
     warnings

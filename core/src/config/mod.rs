@@ -18,7 +18,8 @@ use serde::Deserialize;
 
 pub use load::{ConfigSection, ConfigSource};
 pub use values::{
-    AllowedOrigins, Backend, DatabaseUrl, HostPattern, LogFilter, Origin, SecretKey, list,
+    AllowedOrigins, Backend, DatabaseUrl, HostPattern, IpNetwork, LogFilter, Origin, SecretKey,
+    list,
 };
 
 use crate::{Error, Result};
@@ -65,7 +66,7 @@ pub struct ServerConfig {
     #[serde(deserialize_with = "list")]
     pub allowed_hosts: Vec<HostPattern>,
     #[serde(deserialize_with = "list")]
-    pub trusted_proxies: Vec<IpAddr>,
+    pub trusted_proxies: Vec<IpNetwork>,
     pub max_body_bytes: u64,
     pub shutdown_timeout_secs: u64,
     pub compression: bool,

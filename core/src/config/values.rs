@@ -2,6 +2,7 @@
 //! is wrong, says what was expected; serde puts the key in front of that message.
 
 use std::fmt;
+use std::net::IpAddr;
 use std::str::FromStr;
 
 use serde::Deserialize;
@@ -400,6 +401,67 @@ impl fmt::Debug for SecretKey {
     }
 }
 
+/// One entry of `server.trusted_proxies`: an address (`10.0.0.5`) or a network in CIDR form
+/// (`10.0.0.0/8`, `fd00::/8`), since load balancers and container networks hand out addresses
+/// from a range rather than one fixed address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNetwork {
+    base: IpAddr,
+    prefix: u8,
+}
+
+impl IpNetwork {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        // An IPv4 client reaching an IPv6 socket shows up as ::ffff:a.b.c.d.
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.base, ip) {
+            (IpAddr::V4(base), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(base) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(base), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(base) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl FromStr for IpNetwork {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "expected an IP address or a network in CIDR form (e.g. 10.0.0.5 or 10.0.0.0/8), found {s:?}"
+            )
+        };
+        let (addr, prefix) = match s.trim().split_once('/') {
+            Some((addr, prefix)) => (addr, Some(prefix)),
+            None => (s.trim(), None),
+        };
+        let base: IpAddr = addr.parse().map_err(|_| bad())?;
+        let max = if base.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(prefix) => prefix
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(bad)?,
+        };
+        Ok(Self { base, prefix })
+    }
+}
+
 /// A list given either as a TOML array or, handier in environment variables, as one
 /// comma-separated string: `BUREAU_SERVER__ALLOWED_HOSTS=example.com,.example.org`.
 pub fn list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
@@ -460,6 +522,32 @@ mod tests {
         assert!("https://example.com".parse::<HostPattern>().is_err());
         assert!("example.com:8000".parse::<HostPattern>().is_err());
         assert!("[::1]".parse::<HostPattern>().unwrap().matches("[::1]"));
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_cidr_networks() {
+        let net = |s: &str| s.parse::<IpNetwork>().unwrap();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(net("10.0.0.5").contains(ip("10.0.0.5")));
+        assert!(!net("10.0.0.5").contains(ip("10.0.0.6")));
+        assert!(net("172.30.0.0/24").contains(ip("172.30.0.200")));
+        assert!(!net("172.30.0.0/24").contains(ip("172.30.1.1")));
+        assert!(net("172.30.0.0/24").contains(ip("::ffff:172.30.0.9")));
+        assert!(net("0.0.0.0/0").contains(ip("203.0.113.1")));
+        assert!(!net("0.0.0.0/0").contains(ip("2001:db8::1")));
+        assert!(net("fd00::/8").contains(ip("fd12:3456::1")));
+        assert!(!net("fd00::/8").contains(ip("fe80::1")));
+        assert!(net("::1").contains(ip("::1")));
+        for bad in [
+            "10.0.0.0/33",
+            "fd00::/129",
+            "10.0.0/8",
+            "localhost",
+            "10.0.0.0/",
+            "/8",
+        ] {
+            assert!(bad.parse::<IpNetwork>().is_err(), "{bad} was accepted");
+        }
     }
 
     #[test]

@@ -54,8 +54,12 @@ async fn migrations_state(state: &AppState) -> &'static str {
     if state.schema_current().load(Ordering::Relaxed) {
         return "ok";
     }
-    match db::migrate::pending(state.db(), state.registry()).await {
-        Ok(0) => {
+    match db::migrate::status(state.db(), state.registry()).await {
+        Ok(migrations) if migrations.pending() == 0 => {
+            // Said once per process: after this the flag skips the query.
+            if let Some(note) = migrations.newer_note() {
+                tracing::warn!("{note}");
+            }
             state.schema_current().store(true, Ordering::Relaxed);
             "ok"
         }

@@ -13,6 +13,8 @@ use poem::http::{HeaderMap, HeaderValue};
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response};
 use tracing::Instrument;
 
+use crate::config::IpNetwork;
+
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Facts about the request's client, computed once and stored in the request's extensions.
@@ -28,10 +30,11 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
-    fn of(req: &Request, trusted_proxies: &[IpAddr]) -> Self {
+    fn of(req: &Request, trusted_proxies: &[IpNetwork]) -> Self {
         let headers = req.headers();
         let peer = req.remote_addr().as_socket_addr().map(|addr| addr.ip());
-        let via_proxy = peer.is_some_and(|ip| trusted_proxies.contains(&ip));
+        let trusted = |ip: IpAddr| trusted_proxies.iter().any(|net| net.contains(ip));
+        let via_proxy = peer.is_some_and(trusted);
         let forwarded = |name: &str| via_proxy.then(|| header(headers, name)).flatten();
 
         let ip = match forwarded("x-forwarded-for") {
@@ -39,7 +42,7 @@ impl ClientInfo {
             Some(chain) => chain
                 .rsplit(',')
                 .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
-                .find(|hop| !trusted_proxies.contains(hop))
+                .find(|hop| !trusted(*hop))
                 .or(peer),
             None => peer,
         };
@@ -90,7 +93,7 @@ fn new_request_id() -> String {
 
 pub(crate) fn context<E: Endpoint + 'static>(
     ep: E,
-    trusted_proxies: Vec<IpAddr>,
+    trusted_proxies: Vec<IpNetwork>,
 ) -> impl Endpoint<Output = Response> {
     let trusted_proxies = Arc::new(trusted_proxies);
     ep.around(move |ep, mut req| {
