@@ -74,7 +74,7 @@ SQL
 
 # What the page shows, for the table: how many films, products or posts it lists.
 describe() {
-  curl -sf --max-time 60 "$BASE$1" | python3 -c '
+  curl -s --max-time 60 "$BASE$1" | python3 -c '
 import re, sys
 page = sys.stdin.read()
 shown = page.count("class=\"movie-card\"") + page.count("class=\"product-card\"") \

@@ -51,12 +51,9 @@ pub(crate) fn pages<E: Endpoint + 'static>(
                         error.status()
                     };
                     if status == StatusCode::SERVICE_UNAVAILABLE {
-                        // Expected under overload or while the database restarts, and then there
-                        // are many: the access log counts them; the cause is worth a warning, a
-                        // refusal by load shedding is not.
-                        if !matches!(error.downcast_ref::<Error>(), Some(Error::Overloaded)) {
-                            tracing::warn!(%error, "request failed: a service is unavailable");
-                        }
+                        // Expected while the database restarts, and then there are many: a
+                        // warning, not an error. (Refusals by load shedding never get here.)
+                        tracing::warn!(%error, "request failed: a service is unavailable");
                     } else if status.is_server_error() {
                         tracing::error!(%error, "request failed");
                     }
@@ -150,7 +147,39 @@ impl Problem {
     }
 
     fn render(self, state: &AppState, api: bool, request_id: Option<&str>) -> Response {
-        let (content_type, body) = if api {
+        let (content_type, body) = self.body(state, api, request_id);
+        let mut response = Response::builder().status(self.status).body(body);
+        let headers = response.headers_mut();
+        // Keep what the error said beyond its body (WWW-Authenticate, Allow, Retry-After...).
+        for (name, value) in &self.headers {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
+        if let Ok(value) = content_type.parse() {
+            headers.insert(header::CONTENT_TYPE, value);
+        }
+        // RFC 9110: a 401 names the scheme to use, whichever layer refused the request.
+        if api
+            && self.status == StatusCode::UNAUTHORIZED
+            && !headers.contains_key(header::WWW_AUTHENTICATE)
+        {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer realm=\"api\""),
+            );
+        }
+        response
+    }
+
+    /// The content type and the body: problem+json under `/api`, the error page elsewhere.
+    fn body(
+        &self,
+        state: &AppState,
+        api: bool,
+        request_id: Option<&str>,
+    ) -> (&'static str, String) {
+        if api {
             let mut doc = json!({ "type": "about:blank", "title": self.title, "status": self.status.as_u16() });
             if let Some(detail) = &self.detail {
                 doc["detail"] = json!(detail);
@@ -178,26 +207,54 @@ impl Problem {
                     fallback_page(self.status, self.title)
                 });
             ("text/html; charset=utf-8", html)
-        };
-        let mut response = Response::builder().status(self.status).body(body);
-        let headers = response.headers_mut();
-        // Keep what the error said beyond its body (WWW-Authenticate, Allow, Retry-After...).
-        for (name, value) in &self.headers {
-            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-                headers.insert(name.clone(), value.clone());
-            }
         }
-        if let Ok(value) = content_type.parse() {
-            headers.insert(header::CONTENT_TYPE, value);
+    }
+}
+
+/// An error's answers rendered once, for refusals that must cost less than serving: an
+/// overloaded server that renders a page for every request it turns away spends its time
+/// refusing. The same page and document as any other error, without the request id in the body
+/// (the `X-Request-Id` header has it).
+pub(crate) struct Prerendered {
+    status: StatusCode,
+    page: String,
+    problem: String,
+    headers: HeaderMap,
+}
+
+impl Prerendered {
+    pub(crate) fn new(state: &AppState, error: Error) -> Self {
+        let debug = state.config().app.debug;
+        let headers = poem::error::ResponseError::as_response(&error)
+            .headers()
+            .clone();
+        let problem = Problem::new(error.status(), headers, error.to_string(), debug);
+        let (_, page) = problem.body(state, false, None);
+        let (_, document) = problem.body(state, true, None);
+        let mut headers = problem.headers;
+        headers.insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        Self {
+            status: problem.status,
+            page,
+            problem: document,
+            headers,
         }
-        // RFC 9110: a 401 names the scheme to use, whichever layer refused the request.
-        if api
-            && self.status == StatusCode::UNAUTHORIZED
-            && !headers.contains_key(header::WWW_AUTHENTICATE)
-        {
-            headers.insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer realm=\"api\""),
+    }
+
+    pub(crate) fn response(&self, api: bool) -> Response {
+        let mut response = Response::builder().status(self.status).body(if api {
+            self.problem.clone()
+        } else {
+            self.page.clone()
+        });
+        *response.headers_mut() = self.headers.clone();
+        if api {
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("application/problem+json"),
             );
         }
         response

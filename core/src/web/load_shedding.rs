@@ -11,24 +11,32 @@ use std::sync::Arc;
 use poem::{Endpoint, EndpointExt, IntoResponse, Response};
 use tokio::sync::Semaphore;
 
-use super::health;
-use crate::Error;
+use super::errors::Prerendered;
+use super::{health, is_api_path};
+use crate::{AppState, Error};
 
 /// `max == 0` lets every request through.
-pub(crate) fn shed<E: Endpoint + 'static>(ep: E, max: usize) -> impl Endpoint<Output = Response> {
+pub(crate) fn shed<E: Endpoint + 'static>(
+    ep: E,
+    max: usize,
+    state: &AppState,
+) -> impl Endpoint<Output = Response> + use<E> {
     let slots = (max > 0).then(|| Arc::new(Semaphore::new(max)));
+    // Rendered once: turning a request away must cost next to nothing, or the refusals eat the
+    // capacity the accepted requests need.
+    let refusal = Arc::new(Prerendered::new(state, Error::Overloaded));
     ep.around(move |ep, req| {
         let slots = slots.clone();
+        let refusal = refusal.clone();
         async move {
+            let path = req.uri().path();
             let _slot = match &slots {
-                Some(slots) if !health::is_probe(req.uri().path()) => {
+                Some(slots) if !health::is_probe(path) => {
                     // Taken without waiting: a queue here is exactly what shedding avoids.
-                    Some(
-                        slots
-                            .clone()
-                            .try_acquire_owned()
-                            .map_err(|_| Error::Overloaded)?,
-                    )
+                    match slots.clone().try_acquire_owned() {
+                        Ok(slot) => Some(slot),
+                        Err(_) => return Ok(refusal.response(is_api_path(path))),
+                    }
                 }
                 _ => None,
             };

@@ -39,7 +39,7 @@ pub(crate) fn endpoint(state: &AppState, endpoints: Endpoints) -> Result<BoxEndp
     let app = body_limit::limit(app, config.server.max_body_bytes);
     let app = cors::preflight(app, config.cors.clone(), config.app.debug);
     let app = hosts::check(app, config.server.allowed_hosts.clone(), config.app.debug);
-    let app = load_shedding::shed(app, config.server.max_in_flight);
+    let app = load_shedding::shed(app, config.server.max_in_flight, state);
     let app = errors::pages(app, state.clone());
     let app = cors::headers(app, config.cors.clone());
     let app = if config.server.compression {
