@@ -8,15 +8,16 @@
 #   bench/db_restart.sh                  # writes target/bench/db_restart.md
 #   bench/db_restart.sh --update-docs    # and puts the table into docs/benchmarks.md
 #
-# Settings (environment): DURATION=30 (seconds of load per scenario; the database goes away at a
-# third of it), OUTAGE=5 (seconds the database stays stopped), CONNECTIONS=32, PG_PORT=55432,
-# PORT=18765. About 3 minutes. Needs PostgreSQL's server binaries (Debian's postgresql package)
+# Settings (environment): DURATION=40 (seconds of load per scenario; the database goes away at a
+# third of it), OUTAGES="5 15" (seconds the database stays stopped, one scenario each: shorter and
+# longer than the pool's acquire timeout of 10 s), CONNECTIONS=32, PG_PORT=55432, PORT=18765.
+# About 3 minutes. Needs PostgreSQL's server binaries (Debian's postgresql package)
 # and root, to run them as the postgres user.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-DURATION=${DURATION:-30}
-OUTAGE=${OUTAGE:-5}
+DURATION=${DURATION:-40}
+OUTAGES=${OUTAGES:-"5 15"}
 CONNECTIONS=${CONNECTIONS:-32}
 PG_PORT=${PG_PORT:-55432}
 UPDATE_DOCS=false
@@ -58,7 +59,8 @@ timeline() {
   done
 }
 
-# What the load tool and the probe saw: "200s 503s others errors probe-outage-s back-after-s".
+# What the load tool and the probe saw:
+# "200s 503s others errors p99-ms slowest-ms probe-outage-s back-after-s".
 # back-after: from the database answering again to the probe's first 200.
 summarise() {
   local report=$1 probe=$2 database_back=$3
@@ -72,9 +74,10 @@ seen = [(float(t), s) for t, s in (line.split() for line in open(sys.argv[2]))]
 bad = [t for t, s in seen if s != "200"]
 back = float(sys.argv[3])
 first_ok_after = next((t for t, s in seen if t >= back and s == "200"), None)
-print("%d %d %s %d %.1f %s" % (
+print("%d %d %s %d %.0f %.0f %.1f %s" % (
     codes.get("200", 0), codes.get("503", 0),
     json.dumps(others).replace(" ", "") if others else "0", errors,
+    r["latencyPercentiles"]["p99"] * 1000, r["summary"]["slowest"] * 1000,
     (max(bad) - min(bad)) if bad else 0.0,
     "%.1f" % (first_ok_after - back) if first_ok_after else "never"))
 PY
@@ -96,14 +99,15 @@ scenario() {
   wait "$load" || fail "the load tool failed"
   wait "$prober" || true
   [ "$SERVER" = "$server_pid" ] && kill -0 "$SERVER" 2>/dev/null || fail "the server stopped"
-  local ok shed others errors outage back
-  read -r ok shed others errors outage back < <(summarise "$report" "$probe" "$database_back")
-  printf '| %s | %s | %s | %s | %s | %s s | %s s |\n' "$name" "$ok" "$shed" "$others" "$errors" \
-    "$outage" "$back" | tee -a "$RESULTS.rows" >&2
+  local ok shed others errors p99 slowest outage back
+  read -r ok shed others errors p99 slowest outage back \
+    < <(summarise "$report" "$probe" "$database_back")
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s s | %s s |\n' "$name" "$ok" "$shed" "$others" \
+    "$errors" "$p99" "$slowest" "$outage" "$back" | tee -a "$RESULTS.rows" >&2
 }
 
 restart() { pg_ctl restart -m fast; }
-outage() { pg_ctl stop -m fast; sleep "$OUTAGE"; pg_ctl start; }
+outage() { pg_ctl stop -m fast; sleep "$1"; pg_ctl start; }
 
 rm -f "$OUT_DIR/versions"
 new_database postgres
@@ -116,7 +120,9 @@ load_json 3 "$CONNECTIONS" "$PAGE" >/dev/null
 
 rm -f "$RESULTS.rows" "$RESULTS.memory"
 scenario "PostgreSQL restarted (pg_ctl restart -m fast)" restart
-scenario "PostgreSQL stopped for $OUTAGE s, then started" outage
+for seconds in $OUTAGES; do
+  scenario "PostgreSQL stopped for $seconds s, then started" outage "$seconds"
+done
 say "after: the normal load"
 read -r rps p50 p99 notes < <(RUNS=1 WARMUP=1 DURATION=10 measure 200 "$PAGE")
 after="After both, with the same server process: $rps requests/s, p50 $p50 ms, p99 $p99 ms${notes:+, other answers:$notes}${notes:-, every answer 200}."
@@ -126,8 +132,8 @@ record_memory postgres
   report_header
   echo "Page: \`GET $PAGE\` (the movie list, demo films), production profile, database.max_connections = 10, acquire_timeout_secs = 10 (as shipped). Load: $CONNECTIONS connections for ${DURATION} s per scenario; the database goes away $((DURATION / 3)) s in. The outage column is how long a probe asking every 0.1 s got anything but 200; the last column, how long after the database was back the probe's first 200 came."
   echo
-  echo "| scenario | 200 | 503 | other statuses | connection errors | outage seen | back to 200 after |"
-  echo "| --- | ---: | ---: | --- | ---: | ---: | ---: |"
+  echo "| scenario | 200 | 503 | other statuses | connection errors | p99 ms | slowest ms | outage seen | back to 200 after |"
+  echo "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"
   cat "$RESULTS.rows"
   echo
   echo "$after"
