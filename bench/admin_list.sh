@@ -14,16 +14,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-BACKENDS=${BACKENDS:-"sqlite postgres"}
 ROWS=${ROWS:-1000000}
-RUNS=${RUNS:-3}
-DURATION=${DURATION:-10}
-CONNECTIONS=${CONNECTIONS:-32}
-WARMUP=${WARMUP:-2}
-UPDATE_DOCS=false
-[ "${1:-}" = "--update-docs" ] && UPDATE_DOCS=true
-
-RESULTS="$OUT_DIR/admin_list.md"
 PASSWORD="Tq7-$RANDOM-vX9-$RANDOM-load"
 production_env BUREAU_SUPERUSER_PASSWORD="$PASSWORD"
 LIST="/admin/core/admin_log/"
@@ -189,21 +180,10 @@ bench_backend() {
   cleanup
 }
 
-rm -f "$RESULTS.rows" "$RESULTS.memory" "$OUT_DIR/versions"
 for backend in $BACKENDS; do
   bench_backend "$backend"
 done
 
-{
-  report_header
-  echo "Load: $CONNECTIONS connections, ${DURATION} s per run after ${WARMUP} s of warm-up; each figure is the median of $RUNS runs. Rows: $ROWS."
-  echo
-  echo "| backend | page | URL | median ms | p99 ms | requests/s | what the page says |"
-  echo "| --- | --- | --- | ---: | ---: | ---: | --- |"
-  cat "$RESULTS.rows"
-  echo
-  sed 's/^/- /' "$RESULTS.memory"
-} >"$RESULTS"
-rm -f "$RESULTS.rows" "$RESULTS.memory"
-cat "$RESULTS"
-if $UPDATE_DOCS; then update_docs admin_list "$RESULTS"; fi
+write_report "Load: $CONNECTIONS connections, ${DURATION} s per run after ${WARMUP} s of warm-up; each figure is the median of $RUNS runs. Rows: $ROWS." \
+  "| backend | page | URL | median ms | p99 ms | requests/s | what the page says |" \
+  "| --- | --- | --- | ---: | ---: | ---: | --- |"

@@ -14,16 +14,11 @@
 # About 3 minutes. Needs PostgreSQL's server binaries (Debian's postgresql package)
 # and root, to run them as the postgres user.
 set -euo pipefail
+DURATION=${DURATION:-40}
 source "$(dirname "$0")/lib.sh"
 
-DURATION=${DURATION:-40}
 OUTAGES=${OUTAGES:-"5 15"}
-CONNECTIONS=${CONNECTIONS:-32}
 PG_PORT=${PG_PORT:-55432}
-UPDATE_DOCS=false
-[ "${1:-}" = "--update-docs" ] && UPDATE_DOCS=true
-
-RESULTS="$OUT_DIR/db_restart.md"
 PAGE="/"
 production_env
 
@@ -109,7 +104,6 @@ scenario() {
 restart() { pg_ctl restart -m fast; }
 outage() { pg_ctl stop -m fast; sleep "$1"; pg_ctl start; }
 
-rm -f "$OUT_DIR/versions"
 new_database postgres
 say "migrate, demo films"
 migrate
@@ -118,27 +112,16 @@ bureau 600 loaddata movies/demo >>"$WORK/cli.log" 2>&1 \
 start_server
 load_json 3 "$CONNECTIONS" "$PAGE" >/dev/null
 
-rm -f "$RESULTS.rows" "$RESULTS.memory"
 scenario "PostgreSQL restarted (pg_ctl restart -m fast)" restart
 for seconds in $OUTAGES; do
   scenario "PostgreSQL stopped for $seconds s, then started" outage "$seconds"
 done
 say "after: the normal load"
 read -r rps p50 p99 notes < <(RUNS=1 WARMUP=1 DURATION=10 measure 200 "$PAGE")
-after="After both, with the same server process: $rps requests/s, p50 $p50 ms, p99 $p99 ms${notes:+, other answers:$notes}${notes:-, every answer 200}."
+printf 'After the scenarios, with the same server process: %s requests/s, p50 %s ms, p99 %s ms, %s.\n\n' \
+  "$rps" "$p50" "$p99" "${notes:-every answer 200}" >"$RESULTS.notes"
 record_memory postgres
 
-{
-  report_header
-  echo "Page: \`GET $PAGE\` (the movie list, demo films), production profile, database.max_connections = 10, acquire_timeout_secs = 10 (as shipped). Load: $CONNECTIONS connections for ${DURATION} s per scenario; the database goes away $((DURATION / 3)) s in. The outage column is how long a probe asking every 0.1 s got anything but 200; the last column, how long after the database was back the probe's first 200 came."
-  echo
-  echo "| scenario | 200 | 503 | other statuses | connection errors | p99 ms | slowest ms | outage seen | back to 200 after |"
-  echo "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"
-  cat "$RESULTS.rows"
-  echo
-  echo "$after"
-  sed 's/^/- /' "$RESULTS.memory"
-} >"$RESULTS"
-rm -f "$RESULTS.rows" "$RESULTS.memory"
-cat "$RESULTS"
-if $UPDATE_DOCS; then update_docs db_restart "$RESULTS"; fi
+write_report "Page: \`GET $PAGE\` (the movie list, demo films), production profile, database.max_connections = 10, acquire_timeout_secs = 10 (as shipped). Load: $CONNECTIONS connections for ${DURATION} s per scenario; the database goes away $((DURATION / 3)) s in. The outage column is how long a probe asking every 0.1 s got anything but 200; the last column, how long after the database was back the probe's first 200 came." \
+  "| scenario | 200 | 503 | other statuses | connection errors | p99 ms | slowest ms | outage seen | back to 200 after |" \
+  "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"

@@ -12,6 +12,20 @@ BIN="$CARGO_TARGET_DIR/release/bureau"
 OUT_DIR="$CARGO_TARGET_DIR/bench"
 mkdir -p "$OUT_DIR"
 
+# The settings every script takes; a script gives its own defaults before sourcing this file.
+BACKENDS=${BACKENDS:-"sqlite postgres"}
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-32}
+WARMUP=${WARMUP:-2}
+# `--update-docs`: the script's table also replaces its part of docs/benchmarks.md.
+UPDATE_DOCS=false
+[ "${1:-}" = "--update-docs" ] && UPDATE_DOCS=true
+# The script's report, assembled from the rows, notes and memory lines its runs append.
+NAME=$(basename "$0" .sh)
+RESULTS="$OUT_DIR/$NAME.md"
+rm -f "$RESULTS.rows" "$RESULTS.notes" "$RESULTS.memory" "$OUT_DIR/versions"
+
 say() { printf '== %s\n' "$*" >&2; }
 fail() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
@@ -174,6 +188,26 @@ report_header() {
   echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') at commit $(git rev-parse --short HEAD)$changes."
   echo "Machine: $cores cores ($cpu), $ram RAM; $(uname -sr); load average $LOAD_BEFORE before the run, $(cut -d' ' -f1-3 /proc/loadavg) after."
   echo "Versions: $("$BIN" --version 2>/dev/null || echo bureau) (release build), $(rustc --version | cut -d' ' -f1-2), $("$OHA" --version); $databases."
+}
+
+# Writes $RESULTS: the header, `$1` (what was loaded, and how), a table with the heading `$2` and
+# the alignment row `$3` over the rows, then the notes and the memory lines; prints it, and with
+# --update-docs puts it into docs/benchmarks.md.
+write_report() {
+  {
+    report_header
+    echo "$1"
+    echo
+    echo "$2"
+    echo "$3"
+    cat "$RESULTS.rows"
+    echo
+    if [ -f "$RESULTS.notes" ]; then cat "$RESULTS.notes"; fi
+    if [ -f "$RESULTS.memory" ]; then sed 's/^/- /' "$RESULTS.memory"; fi
+  } >"$RESULTS"
+  rm -f "$RESULTS.rows" "$RESULTS.notes" "$RESULTS.memory"
+  cat "$RESULTS"
+  if $UPDATE_DOCS; then update_docs "$NAME" "$RESULTS"; fi
 }
 
 # Replaces the text between `<!-- name:begin -->` and `<!-- name:end -->` in docs/benchmarks.md.

@@ -13,18 +13,12 @@
 # a multiple of the capacity), MAX_IN_FLIGHT=512 (the server's setting, as shipped),
 # PG_URL=postgres://postgres@127.0.0.1:5432, PORT=18765. About 3 minutes in all.
 set -euo pipefail
+DURATION=${DURATION:-15}
 source "$(dirname "$0")/lib.sh"
 
-BACKENDS=${BACKENDS:-"sqlite postgres"}
-DURATION=${DURATION:-15}
-CONNECTIONS=${CONNECTIONS:-32}
 OVERLOAD_CONNECTIONS=${OVERLOAD_CONNECTIONS:-1024}
 FACTOR=${FACTOR:-2}
 MAX_IN_FLIGHT=${MAX_IN_FLIGHT:-512}
-UPDATE_DOCS=false
-[ "${1:-}" = "--update-docs" ] && UPDATE_DOCS=true
-
-RESULTS="$OUT_DIR/overload.md"
 PAGE="/"
 production_env BUREAU_SERVER__MAX_IN_FLIGHT="$MAX_IN_FLIGHT"
 # A thousand client connections and as many on the server's side.
@@ -64,14 +58,33 @@ probe_health() {
   printf '%s/%s %.0f\n' "$answered" "$asked" "$slowest"
 }
 
-row() {
-  local backend=$1 phase=$2 offered=$3 connections=$4 report=$5 health=${6:--}
+# The server's CPU time so far, in seconds (user and system).
+server_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($14 + $15) / hz }' "/proc/$SERVER/stat"
+}
+
+# One phase: `phase <backend> <name> <offered> <connections> [oha options]` loads the page for
+# DURATION seconds while the health probe asks, adds the phase's row, and prints its 200s/s.
+phase() {
+  local backend=$1 name=$2 offered=$3 connections=$4; shift 4
+  local out="$WORK/phase.json" cpu started load health cores
+  cpu=$(server_cpu)
+  started=$(date +%s.%N)
+  load_json "$DURATION" "$connections" "$PAGE" "$@" >"$out" &
+  load=$!
+  health=$(probe_health "$load")
+  wait "$load" || fail "the load tool failed"
+  kill -0 "$SERVER" 2>/dev/null || fail "the server died during the $name phase"
+  # The cores the server kept busy: its CPU seconds per second of the phase.
+  cores=$(python3 -c 'import sys, time; print("%.2f" % ((float(sys.argv[1]) - float(sys.argv[2])) / (time.time() - float(sys.argv[3]))))' \
+    "$(server_cpu)" "$cpu" "$started")
   local answers ok shed errors p50 p99 others
-  read -r answers ok shed errors p50 p99 others <<<"$report"
-  printf '| %s | %s | %s | %s | %s | %s | %s %% | %s | %s | %s | %s |\n' "$backend" "$phase" \
-    "$offered" "$connections" "$answers" "$ok" "$shed" "$errors" "$p50" "$p99" "$health" \
+  read -r answers ok shed errors p50 p99 others < <(summarise <"$out")
+  printf '| %s | %s | %s | %s | %s | %s | %s %% | %s | %s | %s | %s | %s |\n' "$backend" "$name" \
+    "$offered" "$connections" "$answers" "$ok" "$shed" "$errors" "$p50" "$p99" "$cores" "$health" \
     | tee -a "$RESULTS.rows" >&2
-  [ "$others" = - ] || say "$backend $phase: other answers $others"
+  [ "$others" = - ] || say "$backend $name: other answers $others"
+  echo "$ok"
 }
 
 bench_backend() {
@@ -85,47 +98,22 @@ bench_backend() {
   load_json 3 "$CONNECTIONS" "$PAGE" >/dev/null
 
   say "$backend: capacity at $CONNECTIONS connections"
-  local capacity report
-  report=$(load_json "$DURATION" "$CONNECTIONS" "$PAGE" | summarise)
-  capacity=$(cut -d' ' -f2 <<<"$report")
-  row "$backend" "capacity" "as fast as answered" "$CONNECTIONS" "$report"
-
+  local capacity
+  capacity=$(phase "$backend" capacity "as fast as answered" "$CONNECTIONS")
   local rate=$((capacity * FACTOR))
   say "$backend: $rate requests/s offered from $OVERLOAD_CONNECTIONS connections"
-  local out="$WORK/overload.json"
-  load_json "$DURATION" "$OVERLOAD_CONNECTIONS" "$PAGE" -q "$rate" --latency-correction >"$out" &
-  local load=$!
-  local health
-  health=$(probe_health "$load")
-  wait "$load" || fail "the load tool failed"
-  row "$backend" "overload (${FACTOR}x)" "$rate/s" "$OVERLOAD_CONNECTIONS" "$(summarise <"$out")" "$health"
-  kill -0 "$SERVER" 2>/dev/null || fail "the server died under overload"
-
+  phase "$backend" "overload (${FACTOR}x)" "$rate/s" "$OVERLOAD_CONNECTIONS" \
+    -q "$rate" --latency-correction >/dev/null
   say "$backend: recovery"
-  load_json "$DURATION" "$CONNECTIONS" "$PAGE" >"$out" &
-  load=$!
-  health=$(probe_health "$load")
-  wait "$load" || fail "the load tool failed"
-  row "$backend" "recovery, at once" "as fast as answered" "$CONNECTIONS" "$(summarise <"$out")" "$health"
+  phase "$backend" "recovery, at once" "as fast as answered" "$CONNECTIONS" >/dev/null
   record_memory "$backend"
   cleanup
 }
 
-rm -f "$RESULTS.rows" "$RESULTS.memory" "$OUT_DIR/versions"
 for backend in $BACKENDS; do
   bench_backend "$backend"
 done
 
-{
-  report_header
-  echo "Page: \`GET $PAGE\` (the movie list, demo films), production profile, server.max_in_flight = $MAX_IN_FLIGHT, database.max_connections = 10 (as shipped). Each phase runs ${DURATION} s, one after the other; the overload's rate is ${FACTOR}x the capacity measured just before, offered at that rate whatever the answers (latencies corrected for coordinated omission). The health column is /healthz asked every 0.5 s during the phase: answered 200 / asked, and the slowest answer in ms."
-  echo
-  echo "| backend | phase | offered | connections | answers/s | 200s/s | 503s | errors | p50 ms | p99 ms | health (ok/asked, slowest ms) |"
-  echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
-  cat "$RESULTS.rows"
-  echo
-  sed 's/^/- /' "$RESULTS.memory"
-} >"$RESULTS"
-rm -f "$RESULTS.rows" "$RESULTS.memory"
-cat "$RESULTS"
-if $UPDATE_DOCS; then update_docs overload "$RESULTS"; fi
+write_report "Page: \`GET $PAGE\` (the movie list, demo films), production profile, server.max_in_flight = $MAX_IN_FLIGHT, database.max_connections = 10 (as shipped). Each phase runs ${DURATION} s, one after the other; the overload's rate is ${FACTOR}x the capacity measured just before, offered at that rate whatever the answers (latencies corrected for coordinated omission). Server CPU is the server process's CPU seconds per second of the phase (the machine has 2 cores; the load tool and the database use the rest). The health column is /healthz asked every 0.5 s during the phase: answered 200 / asked, and the slowest answer in ms." \
+  "| backend | phase | offered | connections | answers/s | 200s/s | 503s | errors | p50 ms | p99 ms | server CPU (cores) | health (ok/asked, slowest ms) |" \
+  "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"

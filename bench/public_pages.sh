@@ -14,16 +14,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-BACKENDS=${BACKENDS:-"sqlite postgres"}
 POSTS=${POSTS:-20000}
-RUNS=${RUNS:-3}
-DURATION=${DURATION:-10}
-CONNECTIONS=${CONNECTIONS:-32}
-WARMUP=${WARMUP:-2}
-UPDATE_DOCS=false
-[ "${1:-}" = "--update-docs" ] && UPDATE_DOCS=true
-
-RESULTS="$OUT_DIR/public_pages.md"
 production_env
 
 bench_tools
@@ -126,21 +117,10 @@ bench_backend() {
   cleanup
 }
 
-rm -f "$RESULTS.rows" "$RESULTS.memory" "$OUT_DIR/versions"
 for backend in $BACKENDS; do
   bench_backend "$backend"
 done
 
-{
-  report_header
-  echo "Load: $CONNECTIONS connections without cookies (each request a new visitor), ${DURATION} s per run after ${WARMUP} s of warm-up; each figure is the median of $RUNS runs. Data: the demo fixtures (3,201 films, 288 products) and $POSTS forum posts."
-  echo
-  echo "| backend | page | path | requests/s | p50 ms | p99 ms | the page shows |"
-  echo "| --- | --- | --- | ---: | ---: | ---: | --- |"
-  cat "$RESULTS.rows"
-  echo
-  sed 's/^/- /' "$RESULTS.memory"
-} >"$RESULTS"
-rm -f "$RESULTS.rows" "$RESULTS.memory"
-cat "$RESULTS"
-if $UPDATE_DOCS; then update_docs public_pages "$RESULTS"; fi
+write_report "Load: $CONNECTIONS connections without cookies (each request a new visitor), ${DURATION} s per run after ${WARMUP} s of warm-up; each figure is the median of $RUNS runs. Data: the demo fixtures (3,201 films, 288 products) and $POSTS forum posts." \
+  "| backend | page | path | requests/s | p50 ms | p99 ms | the page shows |" \
+  "| --- | --- | --- | ---: | ---: | ---: | --- |"

@@ -11,18 +11,11 @@
 # is the median of RUNS runs), DURATION=15 (seconds per run), CONNECTIONS=32, WARMUP=3 (seconds,
 # not measured), PG_URL=postgres://postgres@127.0.0.1:5432, PORT=18765. About 6 minutes in all.
 set -euo pipefail
+DURATION=${DURATION:-15}
+WARMUP=${WARMUP:-3}
 source "$(dirname "$0")/lib.sh"
 
-BACKENDS=${BACKENDS:-"sqlite postgres"}
 TASKS=${TASKS:-10000}
-RUNS=${RUNS:-3}
-DURATION=${DURATION:-15}
-CONNECTIONS=${CONNECTIONS:-32}
-WARMUP=${WARMUP:-3}
-UPDATE_DOCS=false
-[ "${1:-}" = "--update-docs" ] && UPDATE_DOCS=true
-
-RESULTS="$OUT_DIR/tasks_api.md"
 PASSWORD="Tq7-$RANDOM-vX9-$RANDOM-load"
 production_env BUREAU_SUPERUSER_PASSWORD="$PASSWORD" BUREAU_AUTH__ACCESS_TOKEN_MINUTES=120
 
@@ -106,21 +99,10 @@ bench_backend() {
   cleanup
 }
 
-rm -f "$RESULTS.rows" "$RESULTS.memory" "$OUT_DIR/versions"
 for backend in $BACKENDS; do
   bench_backend "$backend"
 done
 
-{
-  report_header
-  echo "Load: $CONNECTIONS connections, ${DURATION} s per run after ${WARMUP} s of warm-up; each figure is the median of $RUNS runs. Data: $TASKS tasks for each of two users."
-  echo
-  echo "| backend | request | requests/s | p50 ms | p99 ms |"
-  echo "| --- | --- | ---: | ---: | ---: |"
-  cat "$RESULTS.rows"
-  echo
-  sed 's/^/- /' "$RESULTS.memory"
-} >"$RESULTS"
-rm -f "$RESULTS.rows" "$RESULTS.memory"
-cat "$RESULTS"
-if $UPDATE_DOCS; then update_docs tasks_api "$RESULTS"; fi
+write_report "Load: $CONNECTIONS connections, ${DURATION} s per run after ${WARMUP} s of warm-up; each figure is the median of $RUNS runs. Data: $TASKS tasks for each of two users." \
+  "| backend | request | requests/s | p50 ms | p99 ms |" \
+  "| --- | --- | ---: | ---: | ---: |"
