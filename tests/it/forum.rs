@@ -222,9 +222,7 @@ async fn the_forum_list_pages_through_an_index_not_a_sort() {
     let (app, _) = spawn().await;
     let db = app.state().db();
     let backend = db.get_database_backend();
-    let rows = |sql: &str| {
-        db.query_all_raw(Statement::from_string(backend, sql.to_owned()))
-    };
+    let rows = |sql: &str| db.query_all_raw(Statement::from_string(backend, sql.to_owned()));
     let indexes = ["forum_post_visible_created", "forum_post_visible_score"];
 
     match backend {
