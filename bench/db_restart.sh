@@ -107,8 +107,7 @@ outage() { pg_ctl stop -m fast; sleep "$1"; pg_ctl start; }
 new_database postgres
 say "migrate, demo films"
 migrate
-bureau 600 loaddata movies/demo >>"$WORK/cli.log" 2>&1 \
-  || { cat "$WORK/cli.log" >&2; fail "loaddata failed"; }
+load_fixtures movies/demo
 start_server
 load_json 3 "$CONNECTIONS" "$PAGE" >/dev/null
 

@@ -104,6 +104,11 @@ migrate() {
     | sed 's/ ([^)]*$//' | head -n1 >>"$OUT_DIR/versions"
 }
 
+# `bureau loaddata <fixtures...>`, its output kept in the work directory's CLI log.
+load_fixtures() {
+  bureau 600 loaddata "$@" >>"$WORK/cli.log" 2>&1 || { cat "$WORK/cli.log" >&2; fail "loaddata failed"; }
+}
+
 start_server() {
   (cd "$WORK" && exec env BUREAU_DATABASE__URL="$DB_URL" BUREAU_SERVER__ADDR="127.0.0.1:$PORT" \
       BUREAU_APP__LOAD_DEMO_FIXTURES=false BUREAU_APP__DATA_DIR="$WORK/data" \

@@ -92,8 +92,7 @@ bench_backend() {
   new_database "$backend"
   say "$backend: migrate, demo films"
   migrate
-  bureau 600 loaddata movies/demo >>"$WORK/cli.log" 2>&1 \
-    || { cat "$WORK/cli.log" >&2; fail "loaddata failed"; }
+  load_fixtures movies/demo
   start_server
   load_json 3 "$CONNECTIONS" "$PAGE" >/dev/null
 

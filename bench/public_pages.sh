@@ -78,8 +78,7 @@ bench_backend() {
   new_database "$backend"
   say "$backend: migrate, demo data, $POSTS forum posts"
   migrate
-  bureau 600 loaddata core/demo movies/demo store/demo forum/demo >>"$WORK/cli.log" 2>&1 \
-    || { cat "$WORK/cli.log" >&2; fail "loaddata failed"; }
+  load_fixtures core/demo movies/demo store/demo forum/demo
   "seed_$backend"
   start_server
 
